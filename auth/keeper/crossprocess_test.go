@@ -35,7 +35,9 @@ const (
 // fileSecrets keeps secrets in 0600 files, shared by processes like a keyring.
 type fileSecrets struct{ dir string }
 
-func (f fileSecrets) path(key string) string { return filepath.Join(f.dir, hex.EncodeToString([]byte(key))) }
+func (f fileSecrets) path(key string) string {
+	return filepath.Join(f.dir, hex.EncodeToString([]byte(key)))
+}
 
 func (f fileSecrets) Get(_ context.Context, key string) (string, error) {
 	b, err := os.ReadFile(f.path(key))
@@ -62,10 +64,13 @@ func (f fileSecrets) Delete(_ context.Context, key string) error {
 
 // sharedSecrets picks the real keyring under `make test`, files otherwise.
 func sharedSecrets(t testing.TB, service, dir string) store.Secrets {
-	if os.Getenv("TOKENTRAY_REAL_SERVICES") == "1" {
+	if os.Getenv(authtest.RealServicesEnv) == "1" {
 		return store.NewKeyring(service, 10*time.Second)
 	}
 	if t != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI must run this against the real Secret Service: use `make test`")
+		}
 		t.Log("secrets in files; `make test` runs this against the real Secret Service")
 	}
 	return fileSecrets{dir: dir}

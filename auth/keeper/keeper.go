@@ -344,8 +344,8 @@ func (k *Keeper) SignOut(ctx context.Context, forget bool) error {
 }
 
 // Run keeps the token fresh until ctx is done, then returns ctx's error. It
-// first reads what is stored: with a refresh token or password it gets a
-// token at once, otherwise the account is signed out.
+// first reads what is stored: with a refresh token it gets a token at once,
+// otherwise the account is signed out until SignIn.
 func (k *Keeper) Run(ctx context.Context) error {
 	k.load(ctx)
 	wall, mono := k.cfg.Now().Round(0), time.Now()
@@ -420,19 +420,20 @@ func (k *Keeper) step(ctx context.Context, now time.Time, urgent bool) {
 func (k *Keeper) load(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, k.cfg.AttemptTimeout)
 	defer cancel()
+	// Only a refresh token resumes a session. A stored password alone
+	// (after SignOut) does not sign in by itself: it serves as the fallback
+	// when a refresh token is rejected.
 	rt, err := k.cfg.Creds.RefreshToken(ctx)
-	pw := ""
-	if err == nil && rt == "" {
-		pw, err = k.cfg.Creds.Password(ctx)
-	}
 	k.mu.Lock()
 	k.loaded = true
 	k.mu.Unlock()
 	switch {
 	case err != nil:
 		k.finish(nil, fmt.Errorf("reading the keyring: %w", err), nil)
-	case rt != "" || pw != "":
+	case rt != "":
 		k.update(func(s *State) { s.Phase = Refreshing; s.NextRefresh = k.cfg.Now().Round(0) })
+	default:
+		k.update(func(*State) {}) // wake callers waiting to learn we are signed out
 	}
 }
 

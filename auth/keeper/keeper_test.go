@@ -247,7 +247,7 @@ func TestTemporaryFailuresBackOffThenRecover(t *testing.T) {
 		// Rand is 0.5, so delays are exactly 2 s, 4 s, 8 s.
 		for i, want := range []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second} {
 			st := r.k.State()
-			if got := st.NextRefresh.Sub(time.Now()); got != want {
+			if got := time.Until(st.NextRefresh); got != want {
 				t.Errorf("retry %d in %v; want %v", i+1, got, want)
 			}
 			time.Sleep(want)
@@ -284,7 +284,7 @@ func TestFailingOnceTheTokenExpires(t *testing.T) {
 			t.Errorf("Token waited %v; want at most one backoff", waited)
 		}
 		// Backoff is capped at 5 minutes.
-		if d := st.NextRefresh.Sub(time.Now()); d > 5*time.Minute {
+		if d := time.Until(st.NextRefresh); d > 5*time.Minute {
 			t.Errorf("next retry in %v; want <= 5m", d)
 		}
 	})
@@ -686,4 +686,21 @@ func TestPhaseString(t *testing.T) {
 	if got, want := keeper.Phase(42).String(), "Phase(42)"; got != want {
 		t.Errorf("String = %q; want %q", got, want)
 	}
+}
+
+func TestTokenCalledBeforeRunLoadsLearnsSignedOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k := keeper.New(keeper.Config{Profile: "eu", Username: user, Client: newFakeESET(password), Creds: newMemCreds()})
+		errc := make(chan error, 1)
+		go func() { _, err := k.Token(context.Background(), time.Minute); errc <- err }()
+		synctest.Wait() // the caller waits: nothing is loaded yet
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { k.Run(ctx); close(done) }()
+		if err := <-errc; !errors.Is(err, keeper.ErrSignedOut) {
+			t.Errorf("Token = %v; want ErrSignedOut once Run has loaded", err)
+		}
+		cancel()
+		<-done
+	})
 }

@@ -3,29 +3,15 @@ package store
 import (
 	"crypto/rand"
 	"errors"
-	"os"
-	"runtime"
+	"github.com/tokentray/tokentray/auth/authtest"
 	"strings"
 	"testing"
 	"time"
 )
 
-// realServicesEnv, set to 1 (as `make test` does), makes the tests that
-// need real desktop services run, and fail when the services are missing.
-const realServicesEnv = "TOKENTRAY_REAL_SERVICES"
-
-// requireRealServices skips a test that needs real desktop services when a
-// developer runs plain `go test`, and when realServicesEnv is set makes
-// sure the test cannot quietly pass without them: a missing session bus is
-// a failure, not a skip.
 func requireRealServices(t *testing.T, what string) {
 	t.Helper()
-	if os.Getenv(realServicesEnv) != "1" {
-		t.Skipf("run `make test` to test against a real %s (or set %s=1 inside a D-Bus session)", what, realServicesEnv)
-	}
-	if runtime.GOOS == "linux" && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		t.Fatalf("%s=1 but DBUS_SESSION_BUS_ADDRESS is unset: run the tests inside a D-Bus session with an unlocked keyring (see DESIGN.md §5)", realServicesEnv)
-	}
+	authtest.RequireRealServices(t, what)
 }
 
 func TestKeyringRealSecretService(t *testing.T) {
