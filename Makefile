@@ -8,7 +8,8 @@ MAKEFLAGS += --no-print-directory
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/tokentray
-ARGS    ?=
+# Until the tray agent lands, the app is its command line: `make run` shows its help.
+ARGS    ?= help
 TESTFLAGS ?=
 
 # Tools installed with `go install` (staticcheck) live in $(go env GOPATH)/bin.
