@@ -155,11 +155,17 @@ func Hint(err error) string {
 	return ""
 }
 
-// RequestID returns the request-id carried by err's chain, or "".
+// RequestID returns the request-id carried by err's chain, or "": from an
+// *Error, or from any error with a RequestID() method (such as one relayed
+// by the agent's local API).
 func RequestID(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.RequestID
+	}
+	var r interface{ RequestID() string }
+	if errors.As(err, &r) {
+		return r.RequestID()
 	}
 	return ""
 }
