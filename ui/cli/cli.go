@@ -8,9 +8,11 @@
 // turned into the exit codes scripts test: 0 ok, 1 error, 2 usage,
 // 3 sign-in needed.
 //
-// Until the resident agent exists, commands work in-process: they load the
-// account from the store, refresh (or sign in) under the account's
-// cross-process lock, and save the rotated refresh token.
+// When the resident agent runs, commands ask it over the local API, so
+// every surface shares one token and one state. Without it they work
+// in-process: they load the account from the store, refresh (or sign in)
+// under the account's cross-process lock, and save the rotated refresh
+// token.
 package cli
 
 import (
@@ -19,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -30,6 +33,8 @@ import (
 	"github.com/tokentray/tokentray/auth"
 	"github.com/tokentray/tokentray/auth/keeper"
 	"github.com/tokentray/tokentray/auth/store"
+	"github.com/tokentray/tokentray/ui/agent"
+	"github.com/tokentray/tokentray/ui/localapi"
 )
 
 // Exit codes.
@@ -53,6 +58,12 @@ type Env struct {
 	ReadPassword func(prompt string) (password string, ok bool, err error)
 	// Version is the build's version string.
 	Version string
+	// AgentSocket is the running agent's socket; "" means never use an
+	// agent (commands then work in-process).
+	AgentSocket string
+	// Resident runs the agent in this process (`tokentray` with no
+	// command); nil means it is not available.
+	Resident func(ctx context.Context) error
 }
 
 // Main runs the command line with the real environment and returns the
@@ -60,11 +71,28 @@ type Env struct {
 func Main(args []string, version string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	socket, err := localapi.SocketPath()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tokentray:", err)
+		return ExitError
+	}
+	openStore := func() (*store.Store, error) {
+		return store.Open("", store.NewKeyring(store.DefaultService, 0))
+	}
 	return Run(ctx, args, Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		OpenStore: func() (*store.Store, error) {
-			return store.Open("", store.NewKeyring(store.DefaultService, 0))
+		AgentSocket: socket,
+		Resident: func(ctx context.Context) error {
+			st, err := openStore()
+			if err != nil {
+				return err
+			}
+			return agent.RunResident(ctx, agent.ResidentOptions{
+				Version: version, Socket: socket, Store: st,
+				Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+			})
 		},
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		OpenStore:    openStore,
 		NewClient:    func(baseURL string) keeper.Granter { return &auth.Client{BaseURL: baseURL} },
 		ReadPassword: terminalPassword,
 		Version:      version,
@@ -100,7 +128,11 @@ func init() {
 			"run COMMAND with the token in $ESET_CONNECT_TOKEN (or --env NAME)", runExec},
 		{"logout", "[--profile NAME] [--forget]",
 			"drop the stored refresh token (--forget also deletes the stored password)", runLogout},
+		{"status", "[--json]", "show each account's state (from the agent when it runs)", runStatus},
 		{"profiles", "", "list the accounts", runProfiles},
+		{"window", "", "open the sign-in and accounts window", func(context.Context, Env, []string) error {
+			return errors.New("the window is not part of this build yet: sign in with `tokentray login`, see `tokentray status`")
+		}},
 		{"version", "", "print the version", func(_ context.Context, env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "tokentray", env.Version)
 			return nil
@@ -113,7 +145,7 @@ func init() {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "TokenTray keeps ESET Connect API tokens fresh.\n\nUsage:")
+	fmt.Fprintln(w, "TokenTray keeps ESET Connect API tokens fresh.\n\nUsage:\n  tokentray\n      start the tray agent (or, if it runs, open its window)")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  tokentray %s %s\n      %s\n", c.name, c.args, c.summary)
 	}
@@ -131,8 +163,11 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 // here, once: the error, then what to do.
 func Run(ctx context.Context, args []string, env Env) int {
 	if len(args) == 0 {
-		usage(env.Stderr)
-		return ExitUsage
+		if env.Resident == nil {
+			usage(env.Stderr)
+			return ExitUsage
+		}
+		return report(env.Stderr, env.Resident(ctx))
 	}
 	name := args[0]
 	if name == "-h" || name == "--help" {
@@ -247,3 +282,18 @@ func (s *session) token(ctx context.Context, minValid time.Duration) (*auth.Toke
 }
 
 func trimLine(s string) string { return strings.TrimRight(s, "\r\n") }
+
+// agentClient returns a client of the running agent, or nil when none
+// answers (then the command works in-process).
+func agentClient(ctx context.Context, env Env) *localapi.Client {
+	if env.AgentSocket == "" {
+		return nil
+	}
+	c := localapi.NewClient(env.AgentSocket)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx); err != nil {
+		return nil
+	}
+	return c
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/tokentray/tokentray/auth"
 	"github.com/tokentray/tokentray/auth/keeper"
 	"github.com/tokentray/tokentray/auth/store"
+	"github.com/tokentray/tokentray/ui/localapi"
 )
 
 func runLogin(ctx context.Context, env Env, args []string) error {
@@ -60,6 +61,18 @@ func runLogin(ctx context.Context, env Env, args []string) error {
 	password, err := readPassword(env, *fromStdin, p.Username)
 	if err != nil {
 		return err
+	}
+	if c := agentClient(ctx, env); c != nil {
+		acc, err := c.SignIn(ctx, localapi.SignInRequest{
+			Profile: p.Name, Region: string(p.Region), Endpoint: p.Endpoint, Username: p.Username,
+			Password: password, Remember: p.Settings.RememberPassword, MakeDefault: *makeDefault,
+		})
+		if err != nil {
+			return fmt.Errorf("signing in to %s as %s: %w", base, p.Username, err)
+		}
+		fmt.Fprintf(env.Stderr, "Signed in as %s (account %q); token valid until %s.\n",
+			p.Username, acc.Name, acc.Expiry.Local().Format("15:04"))
+		return nil
 	}
 	st, err := env.OpenStore()
 	if err != nil {

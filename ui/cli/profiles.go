@@ -44,6 +44,17 @@ func runLogout(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	what := "the refresh token"
+	if *forget {
+		what += " and the password"
+	}
+	if c := agentClient(ctx, env); c != nil {
+		if err := c.SignOut(ctx, *name, *forget); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "Signed out: %s deleted from the keyring.\n", what)
+		return nil
+	}
 	s, err := open(ctx, env, *name)
 	if err != nil {
 		return err
@@ -51,10 +62,6 @@ func runLogout(ctx context.Context, env Env, args []string) error {
 	defer s.stop()
 	if err := s.keeper.SignOut(ctx, *forget); err != nil {
 		return err
-	}
-	what := "the refresh token"
-	if *forget {
-		what += " and the password"
 	}
 	fmt.Fprintf(env.Stderr, "Signed out of %q: %s deleted from the keyring.\n", s.profile.Name, what)
 	return nil

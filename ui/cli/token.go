@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tokentray/tokentray/ui/localapi"
 	"os"
 	"os/exec"
 	"time"
@@ -26,12 +27,7 @@ func runToken(ctx context.Context, env Env, args []string) error {
 	default:
 		return usagef("unknown --format %q: use raw, bearer, header or json", *format)
 	}
-	s, err := open(ctx, env, *name)
-	if err != nil {
-		return err
-	}
-	defer s.stop()
-	tok, err := s.token(ctx, *minValid)
+	tok, err := getToken(ctx, env, *name, *minValid)
 	if err != nil {
 		return err
 	}
@@ -44,17 +40,41 @@ func runToken(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "Authorization: Bearer "+tok.AccessToken)
 	case "json":
 		// Built here on purpose: auth.Token's own JSON masks the secret.
-		enc := json.NewEncoder(env.Stdout)
-		return enc.Encode(struct {
+		return json.NewEncoder(env.Stdout).Encode(struct {
 			Profile     string `json:"profile"`
 			AccessToken string `json:"access_token"`
 			TokenType   string `json:"token_type"`
 			ExpiresAt   string `json:"expires_at"`
 			ExpiresIn   int64  `json:"expires_in"`
-		}{s.profile.Name, tok.AccessToken, tok.TokenType, tok.Expiry.UTC().Format(time.RFC3339),
-			int64(time.Until(tok.Expiry).Seconds())})
+		}{tok.Profile, tok.AccessToken, tok.TokenType, tok.ExpiresAt.UTC().Format(time.RFC3339), tok.ExpiresIn})
 	}
 	return nil
+}
+
+// getToken asks the running agent for a token, or, with no agent, gets one
+// in this process from the same store under the same lock.
+func getToken(ctx context.Context, env Env, profile string, minValid time.Duration) (localapi.TokenResponse, error) {
+	if c := agentClient(ctx, env); c != nil {
+		req := localapi.TokenRequest{Profile: profile}
+		if minValid >= 0 {
+			d := localapi.Duration(minValid)
+			req.MinValid = &d
+		}
+		return c.Token(ctx, req)
+	}
+	s, err := open(ctx, env, profile)
+	if err != nil {
+		return localapi.TokenResponse{}, err
+	}
+	defer s.stop()
+	tok, err := s.token(ctx, minValid)
+	if err != nil {
+		return localapi.TokenResponse{}, err
+	}
+	return localapi.TokenResponse{
+		Profile: s.profile.Name, AccessToken: tok.AccessToken, TokenType: tok.TokenType,
+		ExpiresAt: tok.Expiry.UTC(), ExpiresIn: int64(time.Until(tok.Expiry).Seconds()),
+	}, nil
 }
 
 func runExec(ctx context.Context, env Env, args []string) error {
@@ -68,12 +88,7 @@ func runExec(ctx context.Context, env Env, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("exec needs a command: tokentray exec -- COMMAND [ARGS...]")
 	}
-	s, err := open(ctx, env, *name)
-	if err != nil {
-		return err
-	}
-	defer s.stop()
-	tok, err := s.token(ctx, *minValid)
+	tok, err := getToken(ctx, env, *name, *minValid)
 	if err != nil {
 		return err
 	}
