@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,65 @@ import (
 
 	"github.com/tokentray/tokentray/auth/authtest"
 )
+
+// buildBinary builds tokentray into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "tokentray")
+	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestConcurrentTokenProcessesNeverSpendOneRefreshToken starts several
+// `tokentray token` processes at once with no agent running: each
+// refreshes the shared account under its file lock, reading the newest
+// refresh token from the real keyring, so none is spent twice.
+func TestConcurrentTokenProcessesNeverSpendOneRefreshToken(t *testing.T) {
+	authtest.RequireRealServices(t, "Secret Service")
+	bin := buildBinary(t)
+	srv := authtest.NewTB(t)
+	srv.AddUser(user, password)
+	config, runtime := t.TempDir(), t.TempDir()
+	env := append(os.Environ(), "XDG_CONFIG_HOME="+config, "XDG_RUNTIME_DIR="+runtime)
+	profile := "conc-" + strings.ToLower(filepath.Base(config))
+	login := exec.Command(bin, "login", "--profile", profile, "--endpoint", srv.URL, "--username", user, "--password-stdin")
+	login.Env, login.Stdin = env, strings.NewReader(password+"\n")
+	if out, err := login.CombinedOutput(); err != nil {
+		t.Fatalf("login: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		logout := exec.Command(bin, "logout", "--profile", profile, "--forget")
+		logout.Env = env
+		logout.Run()
+	})
+
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			cmd := exec.Command(bin, "token", "--profile", profile)
+			cmd.Env = env
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				err = fmt.Errorf("process %d: %v: %s", i, err, out)
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := srv.ReusedRefreshTokens(); got != 0 {
+		t.Errorf("a spent refresh token was sent %d times", got)
+	}
+	if got := srv.Grants("refresh_token"); got != n {
+		t.Errorf("refresh grants = %d; want one per process (%d)", got, n)
+	}
+}
 
 // TestBinaryAgainstRealKeyring builds tokentray and drives it as a script
 // would, against the fake ESET server and the real Secret Service of the
@@ -22,19 +82,17 @@ func TestBinaryAgainstRealKeyring(t *testing.T) {
 			t.Fatalf("%s is needed: run `.ci/deps test`", tool)
 		}
 	}
-	bin := filepath.Join(t.TempDir(), "tokentray")
-	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	srv := authtest.NewTB(t)
 	srv.AddUser(user, password)
-	config := t.TempDir()
+	config, runtimeDir := t.TempDir(), t.TempDir()
 	profile := "e2e-" + strings.ToLower(filepath.Base(config))
 
 	var transcript bytes.Buffer
 	run := func(stdin string, args ...string) (int, string) {
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+config)
+		// A private runtime dir: no agent is found, the command works in-process.
+		cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+config, "XDG_RUNTIME_DIR="+runtimeDir)
 		cmd.Stdin = strings.NewReader(stdin)
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
