@@ -8,8 +8,8 @@ MAKEFLAGS += --no-print-directory
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/tokentray
-# Until the tray agent lands, the app is its command line: `make run` shows its help.
-ARGS    ?= help
+# `make run` starts the tray agent; `make run ARGS="token"` runs a command.
+ARGS    ?=
 TESTFLAGS ?=
 
 # Tools installed with `go install` (staticcheck) live in $(go env GOPATH)/bin.
