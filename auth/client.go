@@ -185,10 +185,14 @@ func classify(op string, err error, last *exchange, secrets []string) error {
 		if e.Kind == ErrMalformed && e.Code == "" {
 			e.Description = describeBody(last)
 		}
+	case errors.Is(err, context.Canceled):
+		// The caller gave up (Ctrl-C, shutdown): not a network problem.
+		return fmt.Errorf("%s: %w", op, context.Canceled)
 	case last.status == 0 || isNetErr(err):
+		// net/http's text names the endpoint URL, never the request body.
 		e.Kind = ErrNetwork
 		e.Status = 0
-		e.Err = safeNetErr(err)
+		e.Err = err
 	default: // a 2xx that oauth2 could not read as a token
 		e.Kind = ErrMalformed
 		e.Description = describeBody(last)
@@ -199,7 +203,7 @@ func classify(op string, err error, last *exchange, secrets []string) error {
 // kindOf maps an HTTP status and RFC 6749 error code to a Kind.
 func kindOf(op string, status int, code string) Kind {
 	switch {
-	case code == "invalid_grant" || (status == http.StatusUnauthorized && op == OpPassword):
+	case code == "invalid_grant" || status == http.StatusUnauthorized:
 		if op == OpRefresh {
 			return ErrRefreshRejected
 		}
@@ -237,12 +241,5 @@ func describeBody(last *exchange) string {
 
 func isNetErr(err error) bool {
 	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
-}
-
-// safeNetErr keeps the cause's identity for errors.Is (context.Canceled,
-// DeadlineExceeded) and its text, which comes from net/http and names the
-// endpoint URL but never the request body.
-func safeNetErr(err error) error {
-	return err
+	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode"
 )
@@ -190,14 +191,19 @@ func cleanDetail(s string, secrets ...string) string {
 		}
 		return r
 	}, s)
+	// A server may echo a secret as sent (form-encoded) or decoded.
+	var forms []string
 	for _, sec := range secrets {
 		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "****")
+			forms = append(forms, sec, url.QueryEscape(sec), url.PathEscape(sec))
 		}
 	}
-	for _, sec := range secrets {
+	for _, f := range forms {
+		s = strings.ReplaceAll(s, f, "****")
+	}
+	for _, f := range forms {
 		// A secret made of asterisks can reappear around a mask: withhold all.
-		if sec != "" && strings.Contains(s, sec) {
+		if strings.Contains(s, f) {
 			return "(withheld: it contained a secret)"
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -22,7 +23,7 @@ type cannedResponse struct {
 // not panic, must classify every failure, and must never put the secrets it
 // sent into an error's text.
 func FuzzTokenResponse(f *testing.F) {
-	const pw, rt = "fuzz-password-7Q", "fuzz-refresh-token-9Z"
+	const pw, rt = "fuzz p@ss/7Q", "fuzz-refresh-token-9Z"
 	for _, seed := range []cannedResponse{
 		{200, "application/json", []byte(`{"access_token":"a.b.c","refresh_token":"r","token_type":"Bearer","expires_in":3600}`)},
 		{200, "application/json", []byte(`{"access_token":"a.b.c","expires_in":"3600"}`)},
@@ -31,6 +32,8 @@ func FuzzTokenResponse(f *testing.F) {
 		{200, "application/x-www-form-urlencoded", []byte(`%zz`)},
 		{400, "application/json", []byte(`{"error":"invalid_grant","error_description":"password ` + pw + ` refresh ` + rt + `"}`)},
 		{400, "application/json", []byte(`{"error":"` + pw + `"}`)},
+		{400, "application/json", []byte(`{"error":"invalid_grant","error_description":"password=` + url.QueryEscape(pw) + `"}`)},
+		{400, "application/json", []byte(`{"error":"invalid_grant","error_description":"` + url.PathEscape(pw) + `"}`)},
 		{403, "text/html", []byte(`<html>` + rt + `</html>`)},
 		{429, "", nil},
 		{502, "application/json", []byte(`{"error":`)},
@@ -76,7 +79,7 @@ func FuzzTokenResponse(f *testing.F) {
 			if !asAuthError(err, &ae) || ae.Kind == 0 {
 				t.Fatalf("unclassified error %T: %v", err, err)
 			}
-			if text := err.Error(); strings.Contains(text, secret) {
+			if text := err.Error(); strings.Contains(text, secret) || strings.Contains(text, url.QueryEscape(secret)) || strings.Contains(text, url.PathEscape(secret)) {
 				t.Fatalf("error reveals a secret: %q", text)
 			}
 		}

@@ -18,9 +18,12 @@ import (
 // spent or dropped id gives 404. See ESET Connect's "How the API works".
 //
 // AcceptedTransport sends a response-id only right after a 202 for it (stale
-// ids caused repeated 404s in other integrations); on a 404 for an id it
-// sends the original request once more without one. The whole exchange is
-// bounded by MaxWait and by the request's context.
+// ids caused repeated 404s in other integrations). A 404 for an id means the
+// cached answer is gone: it returns a temporary error rather than sending
+// the original request again, because ESET has already processed that
+// request (a password grant must not be sent twice, and a refresh token has
+// already been spent). The whole exchange is bounded by MaxWait and by the
+// request's context.
 //
 // Requests with a body must have GetBody set (http.NewRequest does this for
 // in-memory bodies); others pass through untouched.
@@ -53,7 +56,6 @@ func (t *AcceptedTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		poll = time.Second
 	}
 	deadline := time.Now().Add(maxWait)
-	freshLeft := 1 // re-sends without an id after a 404 for one
 	id := ""
 	cur := req
 	for {
@@ -64,9 +66,12 @@ func (t *AcceptedTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		switch {
 		case resp.StatusCode == http.StatusAccepted && resp.Header.Get("response-id") != "":
 			id = resp.Header.Get("response-id")
-		case id != "" && resp.StatusCode == http.StatusNotFound && freshLeft > 0:
-			freshLeft-- // spent or dropped: ask afresh
-			id = ""
+		case id != "" && resp.StatusCode == http.StatusNotFound:
+			requestID := resp.Header.Get("request-id")
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			return nil, &Error{Kind: ErrServer, Status: http.StatusNotFound, RequestID: requestID,
+				Description: "ESET accepted the request but lost its cached answer"}
 		case id != "" && resp.StatusCode == http.StatusGatewayTimeout:
 			// Not ready yet: repeat the query with the same id.
 		default:

@@ -11,7 +11,11 @@
 // Refresh and sign-in run under the account's cross-process lock and read
 // the newest refresh token from storage inside it, so two processes (the
 // agent and a command-line run) never spend one refresh token twice; a
-// rotated refresh token is stored before its access token is served.
+// rotated refresh token is stored before its access token is served (if
+// storing fails, it is kept in memory for the next attempt and the failure
+// is reported in State.Err). The stored password is used only as the one
+// fallback after a rejected refresh token: a signed-out account stays
+// signed out, and a failed SignIn is never retried.
 //
 // Go timers stop while a laptop sleeps (golang/go#24595), so the keeper
 // compares wall-clock times on a coarse timer and on every Token call, and
@@ -94,6 +98,10 @@ type Keeper struct {
 	// only in this process. memRefresh is a rotated refresh token that could
 	// not be stored; it is used (and stored again) on the next attempt.
 	memPassword, memRefresh string // guarded by grantMu
+	// needPassword is set when the refresh token was rejected and the
+	// one password grant that follows has not been made yet (it may be
+	// waiting out a network failure). Guarded by grantMu.
+	needPassword bool
 
 	kick chan struct{} // 1-slot: a waiting caller wants a token now
 
@@ -105,6 +113,9 @@ type Keeper struct {
 	lastErr     error     // of the last attempt
 	lastAttempt time.Time // monotonic, when the last attempt finished
 	loaded      bool      // Run has read what is stored
+	// waiters holds the minimum validity each waiting Token call needs, so
+	// the loop makes an early attempt only while one is unsatisfied.
+	waiters map[*time.Duration]struct{}
 }
 
 // held is a token with the clock readings that detect a sleep: the wall and
@@ -120,8 +131,12 @@ func newHeld(tok *auth.Token, now time.Time) *held {
 }
 
 // slept reports whether the machine slept since h was taken.
-func (h *held) slept(now time.Time) bool {
-	return now.Round(0).Sub(h.wall)-time.Since(h.mono) > sleepSlack
+func (h *held) slept(now time.Time) bool { return sleptSince(h.wall, h.mono, now) }
+
+// sleptSince reports whether the wall clock ran ahead of the monotonic clock
+// (which stands still during suspend) since the readings wall and mono.
+func sleptSince(wall, mono, now time.Time) bool {
+	return now.Round(0).Sub(wall)-time.Since(mono) > sleepSlack
 }
 
 // New returns a Keeper for cfg. Nothing happens until Run starts.
@@ -129,8 +144,8 @@ func New(cfg Config) *Keeper {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Backoff == (Backoff{}) {
-		cfg.Backoff = DefaultBackoff
+	if cfg.Backoff.Min <= 0 || cfg.Backoff.Max < cfg.Backoff.Min {
+		cfg.Backoff = DefaultBackoff // a zero Min would retry in a tight loop
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Float64
@@ -143,6 +158,7 @@ func New(cfg Config) *Keeper {
 		kick:    make(chan struct{}, 1),
 		changed: make(chan struct{}),
 		subs:    make(map[chan State]struct{}),
+		waiters: make(map[*time.Duration]struct{}),
 		state:   State{Profile: cfg.Profile, Phase: SignedOut},
 	}
 }
@@ -150,8 +166,10 @@ func New(cfg Config) *Keeper {
 // Token returns a token with at least minValid left, waiting for a refresh
 // when the held one has less (or when the machine slept since it was
 // obtained). It returns an error when the account is signed out or needs a
-// new sign-in (errors.Is ErrSignInNeeded), when an attempt made after the
-// call began failed, or when ctx is done. Run must be running.
+// new sign-in (errors.Is ErrSignInNeeded), when an attempt that finished
+// after the call began failed, while retries are spaced out after a rate
+// limit or server failure (the last failure), or when ctx is done. Run
+// must be running.
 //
 // The returned Token is shared and must not be modified. A token with
 // enough validity is returned without locks or allocations.
@@ -165,9 +183,16 @@ func (k *Keeper) Token(ctx context.Context, minValid time.Duration) (*auth.Token
 }
 
 func (k *Keeper) waitToken(ctx context.Context, minValid time.Duration) (*auth.Token, error) {
+	need := &minValid
 	k.mu.Lock()
 	start := k.attempts
+	k.waiters[need] = struct{}{}
 	k.mu.Unlock()
+	defer func() {
+		k.mu.Lock()
+		delete(k.waiters, need)
+		k.mu.Unlock()
+	}()
 	for {
 		k.mu.Lock()
 		now := k.cfg.Now()
@@ -186,6 +211,10 @@ func (k *Keeper) waitToken(ctx context.Context, minValid time.Duration) (*auth.T
 			return nil, &SignInNeededError{Profile: k.cfg.Profile, Err: st.Err}
 		case attempts > start && lastErr != nil:
 			return nil, lastErr
+		case inBackoff(st, lastErr, now):
+			// ESET asked us to slow down (429) or is failing (5xx): a
+			// caller gets the last failure rather than another attempt.
+			return nil, lastErr
 		case attempts > start && h != nil && h.tok.Lifetime() < minValid:
 			return nil, fmt.Errorf("%w: %s issued, %s asked for", ErrLifetimeTooShort,
 				h.tok.Lifetime().Round(time.Second), minValid)
@@ -203,6 +232,25 @@ func (k *Keeper) waitToken(ctx context.Context, minValid time.Duration) (*auth.T
 			return nil, fmt.Errorf("no token with %s left yet: %w", minValid, ctx.Err())
 		}
 	}
+}
+
+// inBackoff reports whether retries are being spaced out after a rate
+// limit or server failure, which callers must not cut short.
+func inBackoff(st State, lastErr error, now time.Time) bool {
+	return (st.Phase == Expiring || st.Phase == Failing) && now.Before(st.NextRefresh) &&
+		(errors.Is(lastErr, auth.ErrRateLimited) || errors.Is(lastErr, auth.ErrServer))
+}
+
+// unsatisfied reports whether a waiting caller needs more validity than
+// the held token has. Call with k.mu held.
+func (k *Keeper) unsatisfied(now time.Time) bool {
+	h := k.held.Load()
+	for need := range k.waiters {
+		if h == nil || !h.tok.ValidFor(now, *need) || h.slept(now) {
+			return true
+		}
+	}
+	return false
 }
 
 func (k *Keeper) isLoaded() bool {
@@ -255,13 +303,9 @@ func (k *Keeper) update(change func(*State)) {
 	}
 }
 
-// RefreshNow asks the loop to refresh at once (at most once a second).
+// RefreshNow asks the loop to refresh at once.
 func (k *Keeper) RefreshNow() {
-	k.update(func(s *State) {
-		if s.Phase != SignedOut && s.Phase != SignInNeeded {
-			s.NextRefresh = k.cfg.Now().Round(0)
-		}
-	})
+	k.planNow()
 	select {
 	case k.kick <- struct{}{}:
 	default:
@@ -280,10 +324,22 @@ func (k *Keeper) SignIn(ctx context.Context, password string, remember bool) err
 	k.update(func(s *State) { s.Phase = SigningIn; s.Err = nil })
 
 	tok, err := k.signIn(ctx, password, remember)
+	if tok != nil {
+		k.needPassword = false
+	}
 	k.finish(tok, err, func(s *State) {
-		if err != nil && prev.Phase != SignedOut && prev.Phase != SignInNeeded && k.held.Load() != nil {
+		switch {
+		case tok != nil:
+		case prev.Phase != SignedOut && prev.Phase != SignInNeeded && k.held.Load() != nil:
 			// A failed re-sign-in leaves a working account as it was.
-			s.Phase, s.Err, s.NextRefresh = prev.Phase, prev.Err, prev.NextRefresh
+			s.Phase, s.Err, s.NextRefresh, s.Failures = prev.Phase, prev.Err, prev.NextRefresh, prev.Failures
+		default:
+			// The person sees the failure and decides: nothing is retried
+			// with this password, or with a stored one.
+			s.Phase, s.Err, s.NextRefresh, s.Failures = SignInNeeded, err, time.Time{}, 0
+			if prev.Phase == SignedOut && auth.IsTemporary(err) {
+				s.Phase = SignedOut
+			}
 		}
 	})
 	return err
@@ -324,8 +380,7 @@ func (k *Keeper) signIn(ctx context.Context, password string, remember bool) (*a
 func (k *Keeper) SignOut(ctx context.Context, forget bool) error {
 	k.grantMu.Lock()
 	defer k.grantMu.Unlock()
-	k.held.Store(nil)
-	k.memRefresh = ""
+	k.memRefresh, k.needPassword = "", false
 	err := k.cfg.Creds.SetRefreshToken(ctx, "")
 	if forget {
 		k.memPassword = ""
@@ -335,6 +390,7 @@ func (k *Keeper) SignOut(ctx context.Context, forget bool) error {
 	k.loaded = true
 	k.mu.Unlock()
 	k.update(func(s *State) {
+		k.held.Store(nil)
 		*s = State{Profile: k.cfg.Profile, Phase: SignedOut, Seq: s.Seq}
 	})
 	if err != nil {
@@ -368,16 +424,16 @@ func (k *Keeper) Run(ctx context.Context) error {
 			t.Stop()
 		}
 		now := k.cfg.Now()
-		if now.Round(0).Sub(wall)-time.Since(mono) > sleepSlack {
-			k.woke()
+		if sleptSince(wall, mono, now) {
+			k.planNow() // refresh before serving again
 		}
 		wall, mono = now.Round(0), time.Now()
 		k.step(ctx, now, urgent)
 	}
 }
 
-// woke plans an immediate refresh after the machine slept.
-func (k *Keeper) woke() {
+// planNow makes the next refresh due now, unless the account waits for a person.
+func (k *Keeper) planNow() {
 	k.update(func(s *State) {
 		if s.Phase != SignedOut && s.Phase != SignInNeeded {
 			s.NextRefresh = k.cfg.Now().Round(0)
@@ -396,6 +452,13 @@ func (k *Keeper) step(ctx context.Context, now time.Time, urgent bool) {
 		return
 	}
 	due := !st.NextRefresh.IsZero() && !now.Before(st.NextRefresh)
+	k.mu.Lock()
+	wanted := k.unsatisfied(now)
+	lastErr := k.lastErr
+	k.mu.Unlock()
+	if urgent && !due && (!wanted || inBackoff(st, lastErr, now)) {
+		urgent = false // a stale kick, or a backoff that must run its course
+	}
 	if urgent && !due {
 		if gap := urgentGap - time.Since(last); !last.IsZero() && gap > 0 {
 			// Too soon after the last attempt: come back in gap. (Publish
@@ -411,7 +474,7 @@ func (k *Keeper) step(ctx context.Context, now time.Time, urgent bool) {
 		k.attempt(ctx)
 		return
 	}
-	if st.Phase == Expiring && !k.held.Load().tok.ValidFor(now, 0) {
+	if h := k.held.Load(); st.Phase == Expiring && (h == nil || !h.tok.ValidFor(now, 0)) {
 		k.update(func(s *State) { s.Phase = Failing })
 	}
 }
@@ -441,8 +504,17 @@ func (k *Keeper) load(ctx context.Context) {
 func (k *Keeper) attempt(ctx context.Context) {
 	k.grantMu.Lock()
 	defer k.grantMu.Unlock()
+	if p := k.State().Phase; p == SignedOut || p == SignInNeeded {
+		return // signed out (or failed) while this attempt waited its turn
+	}
+	prev := k.State().Phase
 	k.update(func(s *State) { s.Phase = Refreshing })
 	tok, err := k.obtain(ctx)
+	if tok == nil && ctx.Err() != nil {
+		// Shutting down: this is no failure to report or retry.
+		k.update(func(s *State) { s.Phase = prev })
+		return
+	}
 	k.finish(tok, err, nil)
 }
 
@@ -465,6 +537,10 @@ func (k *Keeper) obtain(ctx context.Context) (*auth.Token, error) {
 		}
 	}
 	var refreshErr error
+	if rt == "" && !k.needPassword {
+		// Signed out elsewhere (another process deleted the refresh token).
+		return nil, &SignedOutError{Profile: k.cfg.Profile}
+	}
 	if rt != "" {
 		if err := k.pace(ctx); err != nil {
 			return nil, err
@@ -478,7 +554,7 @@ func (k *Keeper) obtain(ctx context.Context) (*auth.Token, error) {
 		}
 		// Spent or revoked: forget it and fall back to the password once.
 		refreshErr = err
-		k.memRefresh = ""
+		k.memRefresh, k.needPassword = "", true
 		if err := k.cfg.Creds.SetRefreshToken(ctx, ""); err != nil {
 			return nil, fmt.Errorf("deleting a rejected refresh token: %w", err)
 		}
@@ -490,12 +566,16 @@ func (k *Keeper) obtain(ctx context.Context) (*auth.Token, error) {
 		}
 	}
 	if pw == "" {
+		k.needPassword = false
 		return nil, &SignInNeededError{Profile: k.cfg.Profile, Err: refreshErr}
 	}
 	if err := k.pace(ctx); err != nil {
 		return nil, err
 	}
 	tok, err := k.cfg.Client.PasswordGrant(ctx, k.cfg.Username, pw)
+	if err == nil || !auth.IsTemporary(err) {
+		k.needPassword = false // done: a temporary failure keeps it for the retry
+	}
 	if errors.Is(err, auth.ErrBadCredentials) {
 		// Never send a rejected password again, from this process or any
 		// other: delete it. Repeated failures can lock the account.
@@ -517,6 +597,10 @@ func (k *Keeper) saveRefresh(ctx context.Context, rt string) error {
 	if rt == "" {
 		return nil
 	}
+	// The old token is spent: saving the new one must not be cut short by a
+	// caller that gave up or a shutdown.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	if err := k.cfg.Creds.SetRefreshToken(ctx, rt); err != nil {
 		k.memRefresh = rt
 		return fmt.Errorf("saving the new refresh token to the keyring: %w", err)
@@ -568,6 +652,9 @@ func (k *Keeper) finish(tok *auth.Token, err error, adjust func(*State)) {
 			// Never plan the next refresh in the past (a clock that
 			// disagrees with the token's stamps would otherwise spin).
 			s.NextRefresh = maxTime(tok.Expiry.Add(-RefreshMargin(tok.Lifetime())), now.Add(urgentGap))
+		case errors.Is(err, ErrSignedOut):
+			k.held.Store(nil)
+			s.Phase, s.Err, s.NextRefresh, s.Obtained, s.Expiry = SignedOut, nil, time.Time{}, time.Time{}, time.Time{}
 		case needsPerson(err):
 			var sin *SignInNeededError
 			if errors.As(err, &sin) {

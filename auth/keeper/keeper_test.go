@@ -196,8 +196,11 @@ func TestRotatedRefreshTokenIsStoredBeforeServed(t *testing.T) {
 		}
 		close(release)
 		tok := <-got
-		if tok == nil || tok.AccessToken == old.AccessToken || !storedBeforeRelease.Load() {
+		if tok == nil || tok.AccessToken == old.AccessToken {
 			t.Fatalf("after storing: got %v; want a new token", tok)
+		}
+		if _, rt := creds.snapshot(); rt != tok.RefreshToken || !storedBeforeRelease.Load() {
+			t.Errorf("served a token whose refresh token is not the stored one")
 		}
 	})
 }
@@ -224,6 +227,12 @@ func TestConcurrentCallersShareOneRefresh(t *testing.T) {
 		}
 		if refreshes, _, reused := eset.counts(); refreshes != 1 || reused != 0 {
 			t.Errorf("refreshes = %d, reused = %d; want 1, 0", refreshes, reused)
+		}
+		// The kicks the waiters left behind cause no second refresh.
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		if refreshes, _, _ := eset.counts(); refreshes != 1 {
+			t.Errorf("refreshes after the waiters were served = %d; want 1", refreshes)
 		}
 	})
 }
@@ -493,6 +502,7 @@ func TestFailedRefreshAfterWakeStillServesValidToken(t *testing.T) {
 		if refreshes, _, _ := eset.counts(); refreshes != 1 {
 			t.Errorf("refreshes = %d; want 1 (tried before serving)", refreshes)
 		}
+		synctest.Wait()
 		st := wantPhase(t, r.k, keeper.Expiring)
 		if !errors.Is(st.Err, auth.ErrNetwork) {
 			t.Errorf("state err = %v; want the network error", st.Err)
@@ -619,8 +629,8 @@ func TestSignOut(t *testing.T) {
 			t.Errorf("forget did not delete the password")
 		}
 		time.Sleep(2 * time.Hour)
-		if refreshes, _, _ := eset.counts(); refreshes != 0 {
-			t.Errorf("refreshed %d times while signed out", refreshes)
+		if refreshes, passwords, _ := eset.counts(); refreshes != 0 || passwords != 1 {
+			t.Errorf("while signed out: %d refreshes, %d password grants; want 0 and 1", refreshes, passwords)
 		}
 	})
 }
@@ -702,5 +712,80 @@ func TestTokenCalledBeforeRunLoadsLearnsSignedOut(t *testing.T) {
 		}
 		cancel()
 		<-done
+	})
+}
+
+func TestSignOutSticksWithAStoredPassword(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		eset, creds := newFakeESET(password), newMemCreds()
+		r := newRig(t, eset, creds)
+		r.signIn()
+		if err := r.k.SignOut(context.Background(), false); err != nil {
+			t.Fatal(err)
+		}
+		r.k.RefreshNow()
+		if _, err := r.token(time.Minute); !errors.Is(err, keeper.ErrSignedOut) {
+			t.Errorf("Token after sign-out: %v; want ErrSignedOut", err)
+		}
+		time.Sleep(3 * time.Hour)
+		synctest.Wait()
+		wantPhase(t, r.k, keeper.SignedOut)
+		if _, passwords, _ := eset.counts(); passwords != 1 {
+			t.Errorf("password grants = %d; the stored password signed the account back in", passwords)
+		}
+		// A restarted process stays signed out too.
+		r2 := newRig(t, eset, creds)
+		wantPhase(t, r2.k, keeper.SignedOut)
+	})
+}
+
+func TestFailedSignInIsNotRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		eset, creds := newFakeESET(password), newMemCreds()
+		creds.password = "an-old-stored-password"
+		eset.pwErr = []error{&auth.Error{Kind: auth.ErrNetwork}}
+		r := newRig(t, eset, creds)
+		if err := r.k.SignIn(context.Background(), password, true); !errors.Is(err, auth.ErrNetwork) {
+			t.Fatalf("SignIn: %v; want the network error", err)
+		}
+		wantPhase(t, r.k, keeper.SignedOut)
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if _, passwords, _ := eset.counts(); passwords != 1 {
+			t.Errorf("password grants = %d; a failed sign-in was retried", passwords)
+		}
+		if pw, _ := creds.snapshot(); pw != "an-old-stored-password" {
+			t.Errorf("the stored password changed")
+		}
+	})
+}
+
+func TestWaitersRespectRateLimitBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		eset := newFakeESET(password)
+		r := newRig(t, eset, newMemCreds())
+		r.signIn()
+		time.Sleep(50 * time.Minute) // refreshed once at 45 min
+		eset.with(func(f *fakeESET) {
+			for range 20 {
+				f.refreshErr = append(f.refreshErr, &auth.Error{Kind: auth.ErrRateLimited, Status: 429})
+			}
+		})
+		r.k.RefreshNow()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		before, _, _ := eset.counts()
+		// The retry is due 2 s after the failure. A script asks five times
+		// in the half second before: each gets the 429 at once, and none
+		// sends a request before the backoff is over.
+		for range 5 {
+			if _, err := r.token(55 * time.Minute); !errors.Is(err, auth.ErrRateLimited) {
+				t.Fatalf("Token: %v; want ErrRateLimited", err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if after, _, _ := eset.counts(); after != before {
+			t.Errorf("waiters caused %d extra requests during a rate-limit backoff", after-before)
+		}
 	})
 }

@@ -231,16 +231,18 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// session is one account opened in this process, with its keeper running.
+// session is one account opened in this process.
 type session struct {
 	profile store.Profile
 	store   *store.Store
 	keeper  *keeper.Keeper
-	stop    context.CancelFunc
+	stop    func() // stops the keeper's loop (if started) and waits for it
 }
 
-// open loads a profile ("" = the default one) and starts its keeper.
-func open(ctx context.Context, env Env, name string) (*session, error) {
+// open loads a profile ("" = the default one). With run, it starts the
+// keeper's loop, which gets a token at once; without, the keeper only
+// serves SignIn and SignOut.
+func open(ctx context.Context, env Env, name string, run bool) (*session, error) {
 	st, err := env.OpenStore()
 	if err != nil {
 		return nil, err
@@ -260,9 +262,14 @@ func open(ctx context.Context, env Env, name string) (*session, error) {
 		Profile: p.Name, Username: p.Username,
 		Client: env.NewClient(base), Creds: st.Credentials(p.Name),
 	})
-	ctx, stop := context.WithCancel(ctx)
-	go k.Run(ctx)
-	return &session{profile: p, store: st, keeper: k, stop: stop}, nil
+	s := &session{profile: p, store: st, keeper: k, stop: func() {}}
+	if run {
+		ctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { k.Run(ctx); close(done) }()
+		s.stop = func() { cancel(); <-done }
+	}
+	return s, nil
 }
 
 // token waits for a token with at least minValid left; a temporary failure
@@ -278,7 +285,15 @@ func (s *session) token(ctx context.Context, minValid time.Duration) (*auth.Toke
 	if errors.As(err, &sin) || errors.Is(err, keeper.ErrSignedOut) {
 		return nil, fmt.Errorf("%w (sign in with `tokentray login --profile %s ...`)", err, s.profile.Name)
 	}
-	return tok, err
+	if err != nil {
+		return nil, err
+	}
+	if st := s.keeper.State(); st.Err != nil {
+		// The token is good, but the rotated refresh token could not be
+		// saved and dies with this process: say so rather than hide it.
+		return nil, fmt.Errorf("got a token, but %w; the next run will need the stored password", st.Err)
+	}
+	return tok, nil
 }
 
 func trimLine(s string) string { return strings.TrimRight(s, "\r\n") }

@@ -55,7 +55,7 @@ func runLogout(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "Signed out: %s deleted from the keyring.\n", what)
 		return nil
 	}
-	s, err := open(ctx, env, *name)
+	s, err := open(ctx, env, *name, false)
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func getToken(ctx context.Context, env Env, profile string, minValid time.Durati
 		}
 		return c.Token(ctx, req)
 	}
-	s, err := open(ctx, env, profile)
+	s, err := open(ctx, env, profile, true)
 	if err != nil {
 		return localapi.TokenResponse{}, err
 	}
