@@ -594,6 +594,45 @@ func (a *Agent) Refresh(_ context.Context, profile string) error {
 	return nil
 }
 
+// UpdateSettings changes an account's settings (saved to the config file)
+// and returns the account.
+func (a *Agent) UpdateSettings(ctx context.Context, profile string, req localapi.SettingsRequest) (localapi.Account, error) {
+	acc, err := a.lookup(profile)
+	if err != nil {
+		return localapi.Account{}, err
+	}
+	var settings store.Settings
+	err = a.opts.Store.Update(ctx, func(c *store.Config) error {
+		p, ok := c.Find(acc.profile.Name)
+		if !ok {
+			return fmt.Errorf("%w: account %q was removed", localapi.ErrNotFound, acc.profile.Name)
+		}
+		for _, f := range []struct {
+			from *localapi.Duration
+			to   *store.Duration
+		}{{req.MinValid, &p.Settings.MinValid}, {req.NotifyLead, &p.Settings.NotifyLead}, {req.ClipboardClear, &p.Settings.ClipboardClear}} {
+			if f.from != nil {
+				*f.to = store.Duration(*f.from)
+			}
+		}
+		if err := p.Settings.Validate(); err != nil {
+			return fmt.Errorf("%w: %v", localapi.ErrBadRequest, err)
+		}
+		settings = p.Settings
+		return nil
+	})
+	if err != nil {
+		return localapi.Account{}, err
+	}
+	a.mu.Lock()
+	acc.profile.Settings = settings
+	acc.leadSent = time.Time{} // a new lead time may warrant a new warning
+	out := acc.status()
+	a.mu.Unlock()
+	a.markDirty()
+	return out, nil
+}
+
 // OpenWindow starts the window process.
 func (a *Agent) OpenWindow(context.Context) error {
 	if a.opts.OpenWindow == nil {

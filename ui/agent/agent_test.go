@@ -392,3 +392,20 @@ func TestWatchCoalescesAndSignOutRemove(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestUpdateSettings(t *testing.T) {
+	r := newRig(t)
+	r.signIn("eu1")
+	lead := localapi.Duration(10 * time.Minute)
+	acc, err := r.a.UpdateSettings(context.Background(), "eu1", localapi.SettingsRequest{NotifyLead: &lead})
+	if err != nil || acc.NotifyLead != lead || acc.MinValid != localapi.Duration(5*time.Minute) {
+		t.Fatalf("UpdateSettings = %+v, %v", acc, err)
+	}
+	if p, _ := r.store.Profile("eu1"); time.Duration(p.Settings.NotifyLead) != 10*time.Minute {
+		t.Errorf("saved notify lead = %v; want 10m", p.Settings.NotifyLead)
+	}
+	bad := localapi.Duration(-time.Minute)
+	if _, err := r.a.UpdateSettings(context.Background(), "eu1", localapi.SettingsRequest{MinValid: &bad}); !errors.Is(err, localapi.ErrBadRequest) {
+		t.Errorf("negative min valid: %v; want ErrBadRequest", err)
+	}
+}

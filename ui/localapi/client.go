@@ -174,6 +174,18 @@ func (c *Client) Refresh(ctx context.Context, profile string) error {
 	return c.do(ctx, http.MethodPost, p, nil, nil)
 }
 
+// UpdateSettings changes an account's settings (nil fields stay as they
+// are) and returns the account.
+func (c *Client) UpdateSettings(ctx context.Context, profile string, req SettingsRequest) (Account, error) {
+	var acct Account
+	p, err := accountPath(profile, "/settings")
+	if err != nil {
+		return acct, err
+	}
+	err = c.do(ctx, http.MethodPost, p, req, &acct)
+	return acct, err
+}
+
 // OpenWindow asks the agent to open (or raise) the TokenTray window; a
 // second `tokentray` started from the desktop does this and exits.
 func (c *Client) OpenWindow(ctx context.Context) error {

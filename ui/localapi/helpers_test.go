@@ -28,6 +28,7 @@ type fakeBackend struct {
 	RemoveFunc     func(ctx context.Context, profile string) error
 	SetDefaultFunc func(ctx context.Context, profile string) error
 	RefreshFunc    func(ctx context.Context, profile string) error
+	SettingsFunc   func(ctx context.Context, profile string, req SettingsRequest) (Account, error)
 	OpenWindowFunc func(ctx context.Context) error
 	QuitFunc       func(ctx context.Context) error
 }
@@ -65,6 +66,13 @@ func (f *fakeBackend) SignIn(ctx context.Context, req SignInRequest) (Account, e
 		return Account{}, errUnset
 	}
 	return f.SignInFunc(ctx, req)
+}
+
+func (f *fakeBackend) UpdateSettings(ctx context.Context, profile string, req SettingsRequest) (Account, error) {
+	if f.SettingsFunc == nil {
+		return Account{}, errUnset
+	}
+	return f.SettingsFunc(ctx, profile, req)
 }
 
 func (f *fakeBackend) SignOut(ctx context.Context, profile string, req SignOutRequest) error {

@@ -65,6 +65,8 @@ type Backend interface {
 	SetDefault(ctx context.Context, profile string) error
 	// Refresh refreshes the account's token now.
 	Refresh(ctx context.Context, profile string) error
+	// UpdateSettings changes the account's settings and returns the account.
+	UpdateSettings(ctx context.Context, profile string, req SettingsRequest) (Account, error)
 	// OpenWindow opens (or raises) the TokenTray window.
 	OpenWindow(ctx context.Context) error
 	// Quit stops the agent. The server calls it in a goroutine of its own
@@ -111,6 +113,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("DELETE /v1/accounts/{name}", s.profileAction((Backend).Remove))
 	s.mux.HandleFunc("POST /v1/accounts/{name}/default", s.profileAction((Backend).SetDefault))
 	s.mux.HandleFunc("POST /v1/accounts/{name}/refresh", s.profileAction((Backend).Refresh))
+	s.mux.HandleFunc("POST /v1/accounts/{name}/settings", s.handleSettings)
 	s.mux.HandleFunc("POST /v1/window", s.handleWindow)
 	s.mux.HandleFunc("POST /v1/quit", s.handleQuit)
 }
@@ -283,6 +286,19 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acct, err := s.backend.SignIn(r.Context(), req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, acct)
+}
+
+func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {
+	var req SettingsRequest
+	if !s.decode(w, r, &req, false) {
+		return
+	}
+	acct, err := s.backend.UpdateSettings(r.Context(), r.PathValue("name"), req)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -61,6 +61,10 @@ func TestEndpoints(t *testing.T) {
 		RemoveFunc:     func(_ context.Context, p string) error { record("remove " + p); return nil },
 		SetDefaultFunc: func(_ context.Context, p string) error { record("default " + p); return nil },
 		RefreshFunc:    func(_ context.Context, p string) error { record("refresh " + p); return nil },
+		SettingsFunc: func(_ context.Context, p string, req SettingsRequest) (Account, error) {
+			record(fmt.Sprintf("settings %s %v %v", p, *req.NotifyLead, req.MinValid == nil))
+			return Account{Name: p, NotifyLead: *req.NotifyLead}, nil
+		},
 		OpenWindowFunc: func(context.Context) error { record("window"); return nil },
 		QuitFunc:       func(context.Context) error { record("quit"); return nil },
 	}
@@ -105,6 +109,10 @@ func TestEndpoints(t *testing.T) {
 	if got, want := acct.Name+" "+acct.Username, "new u@example.com"; got != want {
 		t.Errorf("SignIn account = %q; want %q", got, want)
 	}
+	lead := Duration(2 * time.Minute)
+	if acct, err := c.UpdateSettings(ctx, "eu-api", SettingsRequest{NotifyLead: &lead}); err != nil || acct.NotifyLead != lead {
+		t.Errorf("UpdateSettings = %+v, %v; want notify lead 2m", acct, err)
+	}
 	for _, step := range []struct {
 		name string
 		call func() error
@@ -127,7 +135,7 @@ func TestEndpoints(t *testing.T) {
 		mu.Lock()
 		n := len(calls)
 		mu.Unlock()
-		if n == 10 || time.Now().After(deadline) {
+		if n == 11 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -136,6 +144,7 @@ func TestEndpoints(t *testing.T) {
 		"token eu-api nil",
 		"token  1m30s",
 		fmt.Sprintf("signin %+v", sreq),
+		"settings eu-api 2m0s true",
 		"signout us api/2 true",
 		"signout eu-api false",
 		"remove us api/2",

@@ -107,6 +107,13 @@ type SignInRequest struct {
 	MakeDefault bool   `json:"make_default,omitempty"`
 }
 
+// SettingsRequest changes an account's settings; absent fields stay.
+type SettingsRequest struct {
+	MinValid       *Duration `json:"min_valid,omitempty"`
+	NotifyLead     *Duration `json:"notify_lead,omitempty"`
+	ClipboardClear *Duration `json:"clipboard_clear,omitempty"`
+}
+
 // SignOutRequest signs an account out.
 type SignOutRequest struct {
 	Forget bool `json:"forget,omitempty"`
