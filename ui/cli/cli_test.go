@@ -190,3 +190,17 @@ func TestProfilesAndVersion(t *testing.T) {
 		t.Errorf("version printed %q", stdout)
 	}
 }
+
+func TestLoginRefusesANameThatDiffersOnlyInCase(t *testing.T) {
+	h := newHarness(t)
+	h.login(t) // eu1
+	before := h.secrets.Keys()
+	code, _, stderr := h.run(password+"\n", "login", "--profile", "EU1", "--endpoint", h.srv.URL,
+		"--username", user, "--password-stdin")
+	if code != cli.ExitUsage || !strings.Contains(stderr, "ignore case") {
+		t.Errorf("exit %d, %q; want 2 explaining names ignore case", code, stderr)
+	}
+	if after := h.secrets.Keys(); len(after) != len(before) {
+		t.Errorf("keyring items %v -> %v; a refused login stored secrets", before, after)
+	}
+}

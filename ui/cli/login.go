@@ -78,10 +78,9 @@ func runLogin(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	k := keeper.New(keeper.Config{Profile: p.Name, Username: p.Username, Client: env.NewClient(base), Creds: st.Credentials(p.Name)})
-	if err := k.SignIn(ctx, password, p.Settings.RememberPassword); err != nil {
-		return fmt.Errorf("signing in to %s as %s: %w", base, p.Username, err)
-	}
+	// Check the account can be saved before any secret is stored: a name
+	// that differs from another only in case, or a corrupt config file,
+	// would otherwise leave keyring items behind.
 	cfg, err := st.Load()
 	if err != nil {
 		return err
@@ -90,7 +89,22 @@ func runLogin(ctx context.Context, env Env, args []string) error {
 		p.Settings = old.Settings // signing in again keeps the account's settings
 		p.Settings.RememberPassword = !*noRemember
 	}
+	for _, q := range cfg.Profiles {
+		if q.Name != p.Name && strings.EqualFold(q.Name, p.Name) {
+			return usagef("account %q already exists (names ignore case): use --profile %s, or another name", q.Name, q.Name)
+		}
+	}
+	creds := st.Credentials(p.Name)
+	k := keeper.New(keeper.Config{Profile: p.Name, Username: p.Username, Client: env.NewClient(base), Creds: creds})
+	if err := k.SignIn(ctx, password, p.Settings.RememberPassword); err != nil {
+		return fmt.Errorf("signing in to %s as %s: %w", base, p.Username, err)
+	}
 	if err := st.SaveProfile(ctx, p, *makeDefault); err != nil {
+		// Leave nothing behind for an account that was not saved.
+		if _, found := cfg.Find(p.Name); !found {
+			creds.SetRefreshToken(ctx, "")
+			creds.SetPassword(ctx, "")
+		}
 		return err
 	}
 	st2 := k.State()
