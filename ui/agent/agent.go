@@ -348,7 +348,9 @@ func (a *Agent) Token(ctx context.Context, req localapi.TokenRequest) (localapi.
 	if err != nil {
 		return localapi.TokenResponse{}, err
 	}
-	a.handedOut(acc, tok)
+	if !req.Inspect {
+		a.handedOut(acc, tok)
+	}
 	return localapi.TokenResponse{
 		Profile: acc.profile.Name, AccessToken: tok.AccessToken, TokenType: tok.TokenType,
 		ExpiresAt: tok.Expiry.UTC(), ExpiresIn: int64(tok.Expiry.Sub(a.opts.Now()).Seconds()),

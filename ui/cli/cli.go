@@ -35,6 +35,7 @@ import (
 	"github.com/tokentray/tokentray/auth/store"
 	"github.com/tokentray/tokentray/ui/agent"
 	"github.com/tokentray/tokentray/ui/localapi"
+	"github.com/tokentray/tokentray/ui/window"
 )
 
 // Exit codes.
@@ -130,8 +131,11 @@ func init() {
 			"drop the stored refresh token (--forget also deletes the stored password)", runLogout},
 		{"status", "[--json]", "show each account's state (from the agent when it runs)", runStatus},
 		{"profiles", "", "list the accounts", runProfiles},
-		{"window", "", "open the sign-in and accounts window", func(context.Context, Env, []string) error {
-			return errors.New("the window is not part of this build yet: sign in with `tokentray login`, see `tokentray status`")
+		{"window", "", "open the sign-in and accounts window", func(ctx context.Context, env Env, _ []string) error {
+			if env.AgentSocket == "" {
+				return errors.New("the window needs the TokenTray agent: start it with `tokentray`")
+			}
+			return window.Run(ctx, localapi.NewClient(env.AgentSocket), env.Version)
 		}},
 		{"version", "", "print the version", func(_ context.Context, env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "tokentray", env.Version)

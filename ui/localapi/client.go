@@ -174,6 +174,17 @@ func (c *Client) Refresh(ctx context.Context, profile string) error {
 	return c.do(ctx, http.MethodPost, p, nil, nil)
 }
 
+// Copy asks the agent to put the account's token (or, with header, the
+// "Authorization: Bearer …" line) on the clipboard. The agent owns the
+// clipboard, so the copy outlives the caller.
+func (c *Client) Copy(ctx context.Context, profile string, header bool) error {
+	p, err := accountPath(profile, "/copy")
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPost, p, CopyRequest{Header: header}, nil)
+}
+
 // UpdateSettings changes an account's settings (nil fields stay as they
 // are) and returns the account.
 func (c *Client) UpdateSettings(ctx context.Context, profile string, req SettingsRequest) (Account, error) {

@@ -29,6 +29,7 @@ type fakeBackend struct {
 	SetDefaultFunc func(ctx context.Context, profile string) error
 	RefreshFunc    func(ctx context.Context, profile string) error
 	SettingsFunc   func(ctx context.Context, profile string, req SettingsRequest) (Account, error)
+	CopyFunc       func(ctx context.Context, profile string, header bool) error
 	OpenWindowFunc func(ctx context.Context) error
 	QuitFunc       func(ctx context.Context) error
 }
@@ -66,6 +67,13 @@ func (f *fakeBackend) SignIn(ctx context.Context, req SignInRequest) (Account, e
 		return Account{}, errUnset
 	}
 	return f.SignInFunc(ctx, req)
+}
+
+func (f *fakeBackend) Copy(ctx context.Context, profile string, header bool) error {
+	if f.CopyFunc == nil {
+		return errUnset
+	}
+	return f.CopyFunc(ctx, profile, header)
 }
 
 func (f *fakeBackend) UpdateSettings(ctx context.Context, profile string, req SettingsRequest) (Account, error) {

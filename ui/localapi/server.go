@@ -65,6 +65,9 @@ type Backend interface {
 	SetDefault(ctx context.Context, profile string) error
 	// Refresh refreshes the account's token now.
 	Refresh(ctx context.Context, profile string) error
+	// Copy puts the account's token (or its Authorization header line) on
+	// the clipboard, which the agent owns and clears after the account's delay.
+	Copy(ctx context.Context, profile string, header bool) error
 	// UpdateSettings changes the account's settings and returns the account.
 	UpdateSettings(ctx context.Context, profile string, req SettingsRequest) (Account, error)
 	// OpenWindow opens (or raises) the TokenTray window.
@@ -114,6 +117,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/accounts/{name}/default", s.profileAction((Backend).SetDefault))
 	s.mux.HandleFunc("POST /v1/accounts/{name}/refresh", s.profileAction((Backend).Refresh))
 	s.mux.HandleFunc("POST /v1/accounts/{name}/settings", s.handleSettings)
+	s.mux.HandleFunc("POST /v1/accounts/{name}/copy", s.handleCopy)
 	s.mux.HandleFunc("POST /v1/window", s.handleWindow)
 	s.mux.HandleFunc("POST /v1/quit", s.handleQuit)
 }
@@ -291,6 +295,14 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, acct)
+}
+
+func (s *Server) handleCopy(w http.ResponseWriter, r *http.Request) {
+	var req CopyRequest
+	if !s.decode(w, r, &req, true) {
+		return
+	}
+	s.done(w, r, s.backend.Copy(r.Context(), r.PathValue("name"), req.Header))
 }
 
 func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {

@@ -65,6 +65,10 @@ func TestEndpoints(t *testing.T) {
 			record(fmt.Sprintf("settings %s %v %v", p, *req.NotifyLead, req.MinValid == nil))
 			return Account{Name: p, NotifyLead: *req.NotifyLead}, nil
 		},
+		CopyFunc: func(_ context.Context, p string, header bool) error {
+			record(fmt.Sprintf("copy %s %v", p, header))
+			return nil
+		},
 		OpenWindowFunc: func(context.Context) error { record("window"); return nil },
 		QuitFunc:       func(context.Context) error { record("quit"); return nil },
 	}
@@ -122,6 +126,7 @@ func TestEndpoints(t *testing.T) {
 		{"Remove", func() error { return c.Remove(ctx, "us api/2") }},
 		{"SetDefault", func() error { return c.SetDefault(ctx, "eu-api") }},
 		{"Refresh", func() error { return c.Refresh(ctx, "eu-api") }},
+		{"Copy", func() error { return c.Copy(ctx, "eu-api", true) }},
 		{"OpenWindow", func() error { return c.OpenWindow(ctx) }},
 		{"Quit", func() error { return c.Quit(ctx) }},
 	} {
@@ -135,7 +140,7 @@ func TestEndpoints(t *testing.T) {
 		mu.Lock()
 		n := len(calls)
 		mu.Unlock()
-		if n == 11 || time.Now().After(deadline) {
+		if n == 12 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -150,6 +155,7 @@ func TestEndpoints(t *testing.T) {
 		"remove us api/2",
 		"default eu-api",
 		"refresh eu-api",
+		"copy eu-api true",
 		"window",
 		"quit",
 	}

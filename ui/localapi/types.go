@@ -84,6 +84,15 @@ type TokenRequest struct {
 	// MinValid is the least validity the token must have left; a negative
 	// or absent value means the account's setting.
 	MinValid *Duration `json:"min_valid,omitempty"`
+	// Inspect marks a request made only to show the token's details: it
+	// does not count as handing the token out (no expiry warning for it).
+	Inspect bool `json:"inspect,omitempty"`
+}
+
+// CopyRequest asks the agent to put a token on the clipboard.
+type CopyRequest struct {
+	// Header copies the whole "Authorization: Bearer …" line.
+	Header bool `json:"header,omitempty"`
 }
 
 // TokenResponse is the token, in the shape `tokentray token --format json`
