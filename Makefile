@@ -19,7 +19,7 @@ export PATH := $(GOPATH_BIN):$(PATH)
 DEPS    := bash .ci/deps
 DESKTOP := bash .ci/desktop-session
 
-.PHONY: run build test lint bench clean help
+.PHONY: run build test lint bench bench-agent package package-linux package-windows install-test clean help
 
 run: build ## Build and start the app (pass arguments with ARGS="...")
 	./$(BIN) $(ARGS)
@@ -27,6 +27,7 @@ run: build ## Build and start the app (pass arguments with ARGS="...")
 build: ## Build bin/tokentray
 	$(DEPS) build
 	go build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) .
+	go build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN)-window ./ui/window/cmd/tokentray-window
 
 test: ## Lint, then run all tests with -race inside a private headless desktop (TESTFLAGS="...")
 	$(DEPS) test
@@ -48,9 +49,33 @@ lint: ## gofmt check, go vet, staticcheck
 bench: ## Run the benchmarks
 	go test -run '^$$' -bench . -benchmem ./...
 
+bench-agent: ## Measure the resident agent vs a Fyne tray app and curl+jq (~4 min; see BENCHMARKS.md)
+	$(DEPS) test
+	$(DESKTOP) bash .ci/bench-agent
+
+# Release artifacts in dist/ (packaging/build): validates the desktop entry and
+# AppStream metainfo, links $(VERSION) into the binaries and checks it.
+package: ## Linux tar.xz + Windows .exe in dist/ (validators included; see packaging/README.md)
+	$(DEPS) package
+	VERSION='$(VERSION)' bash packaging/build linux windows
+
+package-linux: ## Only the Linux tar.xz in dist/
+	$(DEPS) package
+	VERSION='$(VERSION)' bash packaging/build linux
+
+package-windows: ## Only dist/tokentray.exe (cgo cross-build with MinGW-w64)
+	$(DEPS) package
+	VERSION='$(VERSION)' bash packaging/build windows
+
+install-test: ## user-install the Linux tarball in a headless desktop, start it from its launcher, stop it
+	$(DEPS) test
+	$(DEPS) package
+	@[[ -f dist/tokentray-$(VERSION)-linux-amd64.tar.xz ]] || $(MAKE) package-linux
+	bash packaging/install-test dist/tokentray-$(VERSION)-linux-amd64.tar.xz
+
 clean: ## Remove build output
 	rm -rf bin dist
 	go clean -testcache
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /\1\t/' | expand -t 10
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | expand -t 17

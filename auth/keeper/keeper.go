@@ -80,6 +80,9 @@ const (
 	// urgentGap is the least time between attempts asked for by waiting
 	// callers, which keeps an impatient script within ESET's rate limit.
 	urgentGap = time.Second
+	// shutdownGrace is how long a grant in flight may finish after Run is
+	// stopped.
+	shutdownGrace = 10 * time.Second
 )
 
 // Keeper keeps one account's token fresh. Create it with New, start Run in
@@ -399,7 +402,8 @@ func (k *Keeper) SignOut(ctx context.Context, forget bool) error {
 	return nil
 }
 
-// Run keeps the token fresh until ctx is done, then returns ctx's error. It
+// Run keeps the token fresh until ctx is done, then returns ctx's error
+// (after letting a grant in flight finish, for up to 10 s). It
 // first reads what is stored: with a refresh token it gets a token at once,
 // otherwise the account is signed out until SignIn.
 func (k *Keeper) Run(ctx context.Context) error {
@@ -509,7 +513,14 @@ func (k *Keeper) attempt(ctx context.Context) {
 	}
 	prev := k.State().Phase
 	k.update(func(s *State) { s.Phase = Refreshing })
-	tok, err := k.obtain(ctx)
+	// A grant in flight when Run is stopped gets a short grace to finish:
+	// ESET may already have rotated the refresh token, and the new one must
+	// reach the keyring before the process exits.
+	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(shutdownGrace, cancel) })
+	defer stopGrace()
+	tok, err := k.obtain(actx)
 	if tok == nil && ctx.Err() != nil {
 		// Shutting down: this is no failure to report or retry.
 		k.update(func(s *State) { s.Phase = prev })
@@ -552,11 +563,15 @@ func (k *Keeper) obtain(ctx context.Context) (*auth.Token, error) {
 		if !errors.Is(err, auth.ErrRefreshRejected) {
 			return nil, err
 		}
-		// Spent or revoked: forget it and fall back to the password once.
+		// Spent or revoked: fall back to the password once. The rejected
+		// token stays stored until that grant has an outcome, so a process
+		// stopped in between still finds the account signed in.
 		refreshErr = err
 		k.memRefresh, k.needPassword = "", true
-		if err := k.cfg.Creds.SetRefreshToken(ctx, ""); err != nil {
-			return nil, fmt.Errorf("deleting a rejected refresh token: %w", err)
+	}
+	forgetRejected := func() {
+		if refreshErr != nil {
+			k.cfg.Creds.SetRefreshToken(context.WithoutCancel(ctx), "")
 		}
 	}
 	pw := k.memPassword
@@ -567,6 +582,7 @@ func (k *Keeper) obtain(ctx context.Context) (*auth.Token, error) {
 	}
 	if pw == "" {
 		k.needPassword = false
+		forgetRejected()
 		return nil, &SignInNeededError{Profile: k.cfg.Profile, Err: refreshErr}
 	}
 	if err := k.pace(ctx); err != nil {
@@ -575,6 +591,9 @@ func (k *Keeper) obtain(ctx context.Context) (*auth.Token, error) {
 	tok, err := k.cfg.Client.PasswordGrant(ctx, k.cfg.Username, pw)
 	if err == nil || !auth.IsTemporary(err) {
 		k.needPassword = false // done: a temporary failure keeps it for the retry
+	}
+	if err != nil && !auth.IsTemporary(err) {
+		forgetRejected()
 	}
 	if errors.Is(err, auth.ErrBadCredentials) {
 		// Never send a rejected password again, from this process or any

@@ -205,13 +205,14 @@ func (a *Agent) addAccount(p store.Profile, k *keeper.Keeper) *account {
 	a.accounts[p.Name] = acc
 	a.order = append(a.order, p.Name)
 	states, unsubscribe := k.Subscribe()
+	ran := make(chan struct{})
+	go func() { k.Run(ctx); close(ran) }()
 	go func() {
 		defer close(acc.done)
 		defer unsubscribe()
-		go k.Run(ctx)
 		for {
 			select {
-			case <-ctx.Done():
+			case <-ran: // stopped, with any grant in flight finished and saved
 				return
 			case <-states:
 				a.markDirty()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -173,9 +174,13 @@ func TestAgentEndToEnd(t *testing.T) {
 	if os.Getenv("DISPLAY") == "" {
 		t.Fatal("DISPLAY is unset: run inside .ci/desktop-session")
 	}
-	bin := filepath.Join(t.TempDir(), "tokentray")
-	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	// The agent and the window program side by side, as installed.
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tokentray")
+	for out, pkg := range map[string]string{bin: "../..", filepath.Join(dir, "tokentray-window"): "../window/cmd/tokentray-window"} {
+		if log, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", pkg, err, log)
+		}
 	}
 	notes := startNotificationServer(t)
 	srv := authtest.NewTB(t)
@@ -227,7 +232,13 @@ func TestAgentEndToEnd(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- agentCmd.Wait() }()
 	t.Cleanup(func() {
-		agentCmd.Process.Kill()
+		// SIGTERM, as a session ends: the agent closes the window it opened.
+		agentCmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			agentCmd.Process.Kill()
+		}
 		if t.Failed() {
 			t.Logf("agent log:\n%s", agentLog.String())
 		}

@@ -3,10 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -50,6 +47,8 @@ func RunResident(ctx context.Context, o ResidentOptions) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	win := &windows{}
+	defer win.closeAll()
 	clip := &SystemClipboard{}
 	a := New(Options{
 		Store:     o.Store,
@@ -58,7 +57,7 @@ func RunResident(ctx context.Context, o ResidentOptions) error {
 		Notifier:  BeeepNotifier{Icon: assets.AppIcon()},
 		// ESET allows 10 calls a second per credentials and IP: stay at 5.
 		Pacer:      rate.NewLimiter(5, 1),
-		OpenWindow: openWindow,
+		OpenWindow: win.open,
 		Logger:     log,
 		Version:    o.Version,
 	})
@@ -92,7 +91,7 @@ func RunResident(ctx context.Context, o ResidentOptions) error {
 
 	if cfg, err := o.Store.Load(); err == nil && (len(cfg.Profiles) == 0 || !host) {
 		// First run, or nothing to click on: show the window.
-		if err := openWindow(); err != nil {
+		if err := win.open(); err != nil {
 			log.Warn("cannot open the window", "err", err)
 		}
 	}
@@ -139,18 +138,4 @@ func handleTray(ctx context.Context, a *Agent, actions <-chan tray.Event, log *s
 			a.mu.Unlock()
 		}
 	}
-}
-
-// openWindow starts `tokentray window` as its own short-lived process.
-func openWindow() error {
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("finding the tokentray executable: %w", err)
-	}
-	cmd := exec.Command(exe, "window")
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting the window: %w", err)
-	}
-	go cmd.Wait() // reap it when it closes
-	return nil
 }

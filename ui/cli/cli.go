@@ -23,6 +23,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -35,7 +36,6 @@ import (
 	"github.com/tokentray/tokentray/auth/store"
 	"github.com/tokentray/tokentray/ui/agent"
 	"github.com/tokentray/tokentray/ui/localapi"
-	"github.com/tokentray/tokentray/ui/window"
 )
 
 // Exit codes.
@@ -131,12 +131,7 @@ func init() {
 			"drop the stored refresh token (--forget also deletes the stored password)", runLogout},
 		{"status", "[--json]", "show each account's state (from the agent when it runs)", runStatus},
 		{"profiles", "", "list the accounts", runProfiles},
-		{"window", "", "open the sign-in and accounts window", func(ctx context.Context, env Env, _ []string) error {
-			if env.AgentSocket == "" {
-				return errors.New("the window needs the TokenTray agent: start it with `tokentray`")
-			}
-			return window.Run(ctx, localapi.NewClient(env.AgentSocket), env.Version)
-		}},
+		{"window", "", "open the sign-in and accounts window", runWindow},
 		{"version", "", "print the version", func(_ context.Context, env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "tokentray", env.Version)
 			return nil
@@ -315,4 +310,24 @@ func agentClient(ctx context.Context, env Env) *localapi.Client {
 		return nil
 	}
 	return c
+}
+
+// runWindow runs the window program (a separate executable, so that Fyne is
+// not linked into this one) and passes its exit code through.
+func runWindow(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 {
+		return usagef("window takes no arguments")
+	}
+	exe, err := agent.WindowExecutable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, exe)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = env.Stdin, env.Stdout, env.Stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return &exitCodeError{code: ee.ExitCode()}
+	}
+	return err
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,9 +35,17 @@ func TestWindowEndToEnd(t *testing.T) {
 	if os.Getenv("DISPLAY") == "" {
 		t.Fatal("DISPLAY is unset: run inside .ci/desktop-session")
 	}
-	bin := filepath.Join(t.TempDir(), "tokentray")
-	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	// A display of its own: other packages' tests open TokenTray windows on
+	// the session's display at the same time, and xdotool types into
+	// whatever has the focus.
+	t.Setenv("DISPLAY", privateDisplay(t))
+	// The agent and the window program side by side, as installed.
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tokentray")
+	for out, pkg := range map[string]string{bin: "../..", filepath.Join(dir, "tokentray-window"): "./cmd/tokentray-window"} {
+		if log, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", pkg, err, log)
+		}
 	}
 	srv := authtest.NewTB(t)
 	srv.AddUser("api@corp.example", "e2e-Password-1")
@@ -69,14 +79,22 @@ func TestWindowEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		agent.Process.Kill()
-		agent.Wait()
+		// SIGTERM, as a session ends: the agent closes the window it opened.
+		agent.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { agent.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			agent.Process.Kill()
+			<-done
+		}
 		if t.Failed() {
 			t.Logf("agent log:\n%s", agentLog.String())
 		}
 	})
 	waitFor(t, "the agent", 15*time.Second, func() bool { _, ok := status(); return ok })
-	wid := findWindow(t)
+	wid := findWindow(t, agent.Process.Pid)
 	t.Cleanup(func() { closeWindow(t, wid) }) // runs before the agent is stopped
 	shots := os.Getenv("TOKENTRAY_SCREENSHOTS") == "1"
 	shot := func(name string) {
@@ -181,14 +199,18 @@ func processRuns(pid int) bool {
 }
 
 // findWindow waits for the TokenTray window and returns its X id.
-func findWindow(t *testing.T) string {
+// findWindow finds the window of the window process the agent started
+// (by its pid: other tests' windows may be on the same display).
+func findWindow(t *testing.T, agentPID int) string {
 	t.Helper()
 	var id string
 	waitFor(t, "the TokenTray window", 60*time.Second, func() bool {
-		out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^TokenTray$").Output()
-		f := strings.Fields(string(out))
-		if len(f) > 0 {
-			id = f[0]
+		pids, _ := exec.Command("pgrep", "-P", strconv.Itoa(agentPID), "-f", "tokentray-window").Output()
+		for _, pid := range strings.Fields(string(pids)) {
+			out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--pid", pid, "--name", "^TokenTray$").Output()
+			if f := strings.Fields(string(out)); len(f) > 0 {
+				id = f[0]
+			}
 		}
 		return id != ""
 	})
@@ -229,4 +251,31 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// privateDisplay starts an Xvfb of its own for the test and returns its
+// DISPLAY.
+func privateDisplay(t *testing.T) string {
+	t.Helper()
+	for n := 150; n < 200; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1280x800x24", "-noreset", "-nolisten", "tcp")
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("starting Xvfb: %v", err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
+		for i := 0; i < 400; i++ {
+			if _, err := os.Stat(sock); err == nil {
+				return fmt.Sprintf(":%d", n)
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	t.Fatal("no free display for Xvfb between :150 and :199")
+	return ""
 }
