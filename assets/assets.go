@@ -4,7 +4,10 @@
 // The icons are placeholders drawn in Go (internal/icondraw) until designed
 // artwork arrives; `go generate` in this directory writes them to icons/,
 // and the tests render them again and compare, so the committed files
-// always match the drawing code. To look at them:
+// always match the drawing code. `go generate` also redraws
+// ../docs/icons-panel.png (the tray icons at real size on light and dark
+// panels). app.svg is the app icon as SVG, drawn on the same grid (for the
+// scalable hicolor icon; see packaging/README.md). To look at them:
 //
 //	go run ./internal/gen -dir /tmp/icons -preview /tmp/tray-preview.png
 package assets
@@ -14,7 +17,7 @@ import (
 	"fmt"
 )
 
-//go:generate go run ./internal/gen -dir icons
+//go:generate go run ./internal/gen -dir icons -panel ../docs/icons-panel.png
 
 // IconState is what the tray icon shows.
 type IconState int
