@@ -222,7 +222,7 @@ func TestAgentEndToEnd(t *testing.T) {
 	}
 
 	// Start the agent, as the desktop launcher does.
-	agentLog := &syncBuffer{}
+	agentLog := &authtest.Buffer{}
 	agentCmd := exec.Command(bin)
 	agentCmd.Env = env
 	agentCmd.Stdout, agentCmd.Stderr = agentLog, agentLog
@@ -351,22 +351,4 @@ func TestAgentEndToEnd(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the agent did not quit")
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a child's two output pipes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -259,24 +259,6 @@ func (w *watcher) registrations() []string {
 	return append([]string(nil), w.regs...)
 }
 
-// syncBuffer collects a child's output from any goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func eventually(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -378,7 +360,7 @@ type child struct {
 	stdin   *json.Encoder
 	closeIn func() error
 	events  chan Event
-	stderr  syncBuffer
+	stderr  authtest.Buffer
 	raceLog string // GORACE log_path prefix
 }
 

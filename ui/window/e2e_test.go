@@ -1,7 +1,6 @@
 package window_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -71,7 +69,7 @@ func TestWindowEndToEnd(t *testing.T) {
 	}
 
 	// The agent opens the window by itself on first run.
-	var agentLog syncBuffer
+	var agentLog authtest.Buffer
 	agent := exec.Command(bin)
 	agent.Env = env
 	agent.Stdout, agent.Stderr = &agentLog, &agentLog
@@ -234,23 +232,6 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // privateDisplay starts an Xvfb of its own for the test and returns its
