@@ -490,6 +490,14 @@ func (k *Keeper) load(ctx context.Context) {
 	// Only a refresh token resumes a session. A stored password alone
 	// (after SignOut) does not sign in by itself: it serves as the fallback
 	// when a refresh token is rejected.
+	if k.held.Load() != nil {
+		// Signed in before Run started (a new account): nothing to resume.
+		k.mu.Lock()
+		k.loaded = true
+		k.mu.Unlock()
+		k.update(func(*State) {})
+		return
+	}
 	rt, err := k.cfg.Creds.RefreshToken(ctx)
 	k.mu.Lock()
 	k.loaded = true

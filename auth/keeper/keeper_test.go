@@ -789,3 +789,23 @@ func TestWaitersRespectRateLimitBackoff(t *testing.T) {
 		}
 	})
 }
+
+func TestSignInBeforeRunDoesNotRefreshAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		eset, creds := newFakeESET(password), newMemCreds()
+		k := keeper.New(keeper.Config{Profile: "eu", Username: user, Client: eset, Creds: creds})
+		if err := k.SignIn(context.Background(), password, true); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { k.Run(ctx); close(done) }()
+		synctest.Wait()
+		if refreshes, _, _ := eset.counts(); refreshes != 0 {
+			t.Errorf("Run refreshed %d times right after a sign-in", refreshes)
+		}
+		wantPhase(t, k, keeper.Fresh)
+		cancel()
+		<-done
+	})
+}
