@@ -285,7 +285,7 @@ func (acc *account) status() localapi.Account {
 	out := localapi.Account{
 		Name: p.Name, Region: string(p.Region), Endpoint: p.Endpoint, Username: p.Username,
 		Phase: ks.Phase.String(), RequestID: ks.RequestID,
-		Obtained: ks.Obtained, Expiry: ks.Expiry, NextRefresh: ks.NextRefresh,
+		Obtained: ks.Obtained, Expiry: ks.Expiry, NextRefresh: ks.NextRefresh, Failures: ks.Failures,
 		HandedOut:      acc.handedOut,
 		MinValid:       localapi.Duration(p.Settings.MinValid),
 		NotifyLead:     localapi.Duration(p.Settings.NotifyLead),

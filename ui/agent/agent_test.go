@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -407,5 +408,35 @@ func TestUpdateSettings(t *testing.T) {
 	bad := localapi.Duration(-time.Minute)
 	if _, err := r.a.UpdateSettings(context.Background(), "eu1", localapi.SettingsRequest{MinValid: &bad}); !errors.Is(err, localapi.ErrBadRequest) {
 		t.Errorf("negative min valid: %v; want ErrBadRequest", err)
+	}
+}
+
+func TestRefreshThatKeepsFailingIsNotifiedOnce(t *testing.T) {
+	r := newRig(t)
+	r.signIn("eu1")
+	// The server fails every refresh while the token still has an hour left.
+	for range 50 {
+		r.srv.Script(authtest.ServerError())
+	}
+	for i := range 3 {
+		if err := r.a.Refresh(context.Background(), "eu1"); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, fmt.Sprintf("failure %d", i+1), func() bool {
+			a, _ := r.a.Status(context.Background()).Find("eu1")
+			return a.Failures == i+1
+		})
+		if i < 2 && len(r.notes.all()) != 0 {
+			t.Fatalf("notified after %d failures: %q", i+1, r.notes.all())
+		}
+	}
+	eventually(t, "a notification after three failures", func() bool {
+		n := r.notes.all()
+		return len(n) == 1 && strings.HasPrefix(n[0], "Cannot refresh the token of eu1 |")
+	})
+	r.a.Refresh(context.Background(), "eu1")
+	time.Sleep(100 * time.Millisecond)
+	if n := r.notes.all(); len(n) != 1 {
+		t.Errorf("notifications = %q; want one per episode", n)
 	}
 }

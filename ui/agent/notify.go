@@ -9,6 +9,10 @@ import (
 	"github.com/tokentray/tokentray/ui/localapi"
 )
 
+// keepsFailing is how many failed refreshes in a row, while the token still
+// works, make a notification worth it (one failure is usually a blip).
+const keepsFailing = 3
+
 // checkNotifications queues the notifications st calls for and returns how
 // long until the next expiry warning is due (an hour when none is).
 //
@@ -33,8 +37,11 @@ func (a *Agent) checkNotifications(st localapi.Status) time.Duration {
 				acc.alerted = keeper.SignInNeeded
 				a.queue(fmt.Sprintf("Sign-in needed: %s", s.Name), joinSentences(s.Error, s.Hint))
 			}
-		case localapi.PhaseFailing:
-			if acc.alerted == 0 {
+		case localapi.PhaseFailing, localapi.PhaseExpiring:
+			// Failing: no valid token is left. Expiring: the token still
+			// works, but three attempts in a row failed, so it may not be
+			// renewed in time.
+			if acc.alerted == 0 && (s.Phase == localapi.PhaseFailing || s.Failures >= keepsFailing) {
 				acc.alerted = keeper.Failing
 				a.queue(fmt.Sprintf("Cannot refresh the token of %s", s.Name),
 					joinSentences(s.Error, "TokenTray keeps retrying."))

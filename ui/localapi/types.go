@@ -47,6 +47,8 @@ type Account struct {
 	Expiry   time.Time `json:"expiry,omitzero"`
 	// NextRefresh is when the next refresh or retry is planned.
 	NextRefresh time.Time `json:"next_refresh,omitzero"`
+	// Failures counts consecutive failed refresh attempts.
+	Failures int `json:"failures,omitempty"`
 	// HandedOut is the expiry of the last token handed out (copied or
 	// printed), which the expiry notification watches.
 	HandedOut time.Time `json:"handed_out,omitzero"`
