@@ -153,17 +153,6 @@ func (r *rig) signIn(name string) localapi.Account {
 }
 
 // eventually polls cond for up to 10 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func setSettings(t *testing.T, st *store.Store, name string, change func(*store.Settings)) {
 	t.Helper()
 	err := st.Update(context.Background(), func(c *store.Config) error {
@@ -201,7 +190,7 @@ func TestSignInTokenAndStatus(t *testing.T) {
 	}
 	// A restarted agent picks the account up from the store and keyring.
 	r.restart()
-	eventually(t, "restored account to be fresh", func() bool {
+	authtest.WaitFor(t, "restored account to be fresh", 10*time.Second, func() bool {
 		a, ok := r.a.Status(context.Background()).Find("eu1")
 		return ok && a.Phase == localapi.PhaseFresh
 	})
@@ -231,7 +220,7 @@ func TestCopyClearsOnlyWhatItCopied(t *testing.T) {
 	setSettings(t, r.store, "eu1", func(s *store.Settings) { s.ClipboardClear = store.Duration(50 * time.Millisecond) })
 	// The agent reads settings when an account starts: restart it.
 	r.restart()
-	eventually(t, "fresh", func() bool {
+	authtest.WaitFor(t, "fresh", 10*time.Second, func() bool {
 		a, _ := r.a.Status(context.Background()).Find("eu1")
 		return a.Phase == localapi.PhaseFresh
 	})
@@ -242,7 +231,7 @@ func TestCopyClearsOnlyWhatItCopied(t *testing.T) {
 	if text, _ := r.clip.get(); text != "Authorization: Bearer "+r.srv.AccessToken(user) {
 		t.Errorf("clipboard = %q; want the header line with the current token", text)
 	}
-	eventually(t, "clipboard cleared", func() bool { text, clears := r.clip.get(); return text == "" && clears == 1 })
+	authtest.WaitFor(t, "clipboard cleared", 10*time.Second, func() bool { text, clears := r.clip.get(); return text == "" && clears == 1 })
 
 	if err := r.a.Copy(context.Background(), "eu1", false); err != nil {
 		t.Fatal(err)
@@ -277,14 +266,14 @@ func TestExpiryWarningForHandedOutToken(t *testing.T) {
 	r.signIn("eu1")
 	setSettings(t, r.store, "eu1", func(s *store.Settings) { s.NotifyLead = store.Duration(6 * time.Second) })
 	r.restart()
-	eventually(t, "fresh", func() bool {
+	authtest.WaitFor(t, "fresh", 10*time.Second, func() bool {
 		a, _ := r.a.Status(context.Background()).Find("eu1")
 		return a.Phase == localapi.PhaseFresh
 	})
 	if _, err := r.a.Token(context.Background(), localapi.TokenRequest{MinValid: ptr(localapi.Duration(0))}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "an expiry notification", func() bool {
+	authtest.WaitFor(t, "an expiry notification", 10*time.Second, func() bool {
 		for _, n := range r.notes.all() {
 			if strings.Contains(n, "Token of eu1 expires at") {
 				return true
@@ -312,7 +301,7 @@ func TestSignInNeededAndFailingNotifyOnceWithoutSecrets(t *testing.T) {
 	if err := r.a.Refresh(context.Background(), "eu1"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a sign-in-needed notification", func() bool {
+	authtest.WaitFor(t, "a sign-in-needed notification", 10*time.Second, func() bool {
 		for _, n := range r.notes.all() {
 			if strings.HasPrefix(n, "Sign-in needed: eu1 |") && strings.Contains(n, "90 days") {
 				return true
@@ -343,7 +332,7 @@ func TestNoNotificationServerIsReportedOnce(t *testing.T) {
 	r.srv.RevokeRefreshTokens(user)
 	r.srv.SetPassword(user, "changed")
 	r.a.Refresh(context.Background(), "eu1")
-	eventually(t, "the notification problem in the status", func() bool {
+	authtest.WaitFor(t, "the notification problem in the status", 10*time.Second, func() bool {
 		return strings.Contains(r.a.Status(context.Background()).Notifications, "not shown")
 	})
 	// Everything else keeps working: the still-valid token is served.
@@ -363,7 +352,7 @@ func TestWatchCoalescesAndSignOutRemove(t *testing.T) {
 	defer cancel()
 	r.signIn("eu1")
 	r.signIn("eu2")
-	eventually(t, "two accounts in the stream", func() bool {
+	authtest.WaitFor(t, "two accounts in the stream", 10*time.Second, func() bool {
 		select {
 		case st := <-states:
 			return len(st.Accounts) == 2
@@ -422,7 +411,7 @@ func TestRefreshThatKeepsFailingIsNotifiedOnce(t *testing.T) {
 		if err := r.a.Refresh(context.Background(), "eu1"); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, fmt.Sprintf("failure %d", i+1), func() bool {
+		authtest.WaitFor(t, fmt.Sprintf("failure %d", i+1), 10*time.Second, func() bool {
 			a, _ := r.a.Status(context.Background()).Find("eu1")
 			return a.Failures == i+1
 		})
@@ -430,7 +419,7 @@ func TestRefreshThatKeepsFailingIsNotifiedOnce(t *testing.T) {
 			t.Fatalf("notified after %d failures: %q", i+1, r.notes.all())
 		}
 	}
-	eventually(t, "a notification after three failures", func() bool {
+	authtest.WaitFor(t, "a notification after three failures", 10*time.Second, func() bool {
 		n := r.notes.all()
 		return len(n) == 1 && strings.HasPrefix(n[0], "Cannot refresh the token of eu1 |")
 	})

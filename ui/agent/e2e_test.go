@@ -142,17 +142,6 @@ func click(t *testing.T, conn *dbus.Conn, pid int, label string) {
 	t.Fatalf("no menu item %q in %+v", label, items)
 }
 
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func xclip(t *testing.T) string {
 	out, err := exec.Command("xclip", "-o", "-selection", "clipboard").Output()
 	if err != nil {
@@ -249,11 +238,11 @@ func TestAgentEndToEnd(t *testing.T) {
 	}
 	defer conn.Close()
 	pid := agentCmd.Process.Pid
-	waitFor(t, "the agent's status", 10*time.Second, func() bool {
+	authtest.WaitFor(t, "the agent's status", 10*time.Second, func() bool {
 		code, _, _ := run("", "status", "--json")
 		return code == 0
 	})
-	waitFor(t, "the tray item on the bus", 10*time.Second, func() bool {
+	authtest.WaitFor(t, "the tray item on the bus", 10*time.Second, func() bool {
 		var has bool
 		conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", pid)).Store(&has)
 		return has
@@ -264,7 +253,7 @@ func TestAgentEndToEnd(t *testing.T) {
 		"--username", "api@corp.example", "--password-stdin"); code != 0 {
 		t.Fatalf("login: exit %d: %s", code, stderr)
 	}
-	waitFor(t, "the status line in the tray", 5*time.Second, func() bool {
+	authtest.WaitFor(t, "the status line in the tray", 5*time.Second, func() bool {
 		_, items := trayMenu(t, conn, pid)
 		for _, it := range items {
 			if strings.Contains(it.label, "api@corp.example — valid until") && !it.on {
@@ -276,7 +265,7 @@ func TestAgentEndToEnd(t *testing.T) {
 
 	// Copy token from the tray; the X11 clipboard holds exactly the current token.
 	click(t, conn, pid, "Copy token")
-	waitFor(t, "the token on the clipboard", 5*time.Second, func() bool {
+	authtest.WaitFor(t, "the token on the clipboard", 5*time.Second, func() bool {
 		return xclip(t) == srv.AccessToken("api@corp.example")
 	})
 	if targets, _ := exec.Command("xclip", "-o", "-selection", "clipboard", "-t", "TARGETS").Output(); !strings.Contains(string(targets), "x-kde-passwordManagerHint") {
@@ -288,9 +277,9 @@ func TestAgentEndToEnd(t *testing.T) {
 		t.Errorf("token: exit %d, %q (%s); want the current token", code, out, stderr)
 	}
 	// The clipboard is cleared after its delay (4 s).
-	waitFor(t, "the clipboard to be cleared", 8*time.Second, func() bool { return xclip(t) == "" })
+	authtest.WaitFor(t, "the clipboard to be cleared", 8*time.Second, func() bool { return xclip(t) == "" })
 	// The expiry warning (15 s before a 20-s token expires) reaches the notification server.
-	waitFor(t, "the expiry notification", 15*time.Second, func() bool {
+	authtest.WaitFor(t, "the expiry notification", 15*time.Second, func() bool {
 		for _, n := range notes.all() {
 			if strings.Contains(n, "Token of e2e expires at") {
 				return true

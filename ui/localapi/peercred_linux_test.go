@@ -3,6 +3,7 @@ package localapi
 import (
 	"context"
 	"fmt"
+	"github.com/tokentray/tokentray/auth/authtest"
 	"io"
 	"net"
 	"os"
@@ -79,7 +80,7 @@ func TestPeerOfAnotherUserIsRefused(t *testing.T) {
 	if err := a.client.Ping(ctxT(t)); err != nil {
 		t.Errorf("same-uid Ping: %v", err)
 	}
-	waitFor(t, "the refusal to be logged", func() bool {
+	authtest.WaitFor(t, "the refusal to be logged", 5*time.Second, func() bool {
 		return strings.Contains(a.log.String(), "runs as uid 65534")
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tokentray/tokentray/auth/authtest"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -286,7 +287,7 @@ func TestStream(t *testing.T) {
 	}
 	// The server's handler notices the client went away and cancels the
 	// backend's watch.
-	waitFor(t, "the watch to be cancelled", func() bool { return bc.watchers() == 0 })
+	authtest.WaitFor(t, "the watch to be cancelled", 5*time.Second, func() bool { return bc.watchers() == 0 })
 
 	// The server keeps serving after a stream ends.
 	if err := a.client.Ping(ctxT(t)); err != nil {
@@ -344,7 +345,7 @@ func TestStreamEndsOnShutdown(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("client channel not closed after server shutdown")
 	}
-	waitFor(t, "the watch to be cancelled", func() bool { return bc.watchers() == 0 })
+	authtest.WaitFor(t, "the watch to be cancelled", 5*time.Second, func() bool { return bc.watchers() == 0 })
 }
 
 // TestQuitMayWaitForShutdown runs Quit the way the agent will: it cancels
@@ -491,7 +492,7 @@ func TestPanicGives500(t *testing.T) {
 	if err := a.client.Quit(ctx); err != nil {
 		t.Errorf("Quit with a panicking backend = %v; want nil (answered first)", err)
 	}
-	waitFor(t, "the Quit panic to be logged", func() bool { return strings.Contains(a.log.String(), "panic in Quit") })
+	authtest.WaitFor(t, "the Quit panic to be logged", 5*time.Second, func() bool { return strings.Contains(a.log.String(), "panic in Quit") })
 	if err := a.client.Ping(ctx); err != nil {
 		t.Fatalf("Ping after panics: %v", err)
 	}
@@ -590,16 +591,5 @@ func TestHandlerWithHTTPTest(t *testing.T) {
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type = %q", ct)
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

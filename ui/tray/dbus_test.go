@@ -259,17 +259,6 @@ func (w *watcher) registrations() []string {
 	return append([]string(nil), w.regs...)
 }
 
-func eventually(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func receive(t *testing.T, events <-chan Event, want Event) {
 	t.Helper()
 	select {
@@ -464,7 +453,7 @@ func TestTrayOnSessionBus(t *testing.T) {
 	// systray takes its bus name before it exports the item's properties
 	// (hosts learn of it only from its registration, which comes last):
 	// wait for both.
-	eventually(t, h.name+" on the bus", func() bool {
+	authtest.WaitFor(t, h.name+" on the bus", 5*time.Second, func() bool {
 		if !nameOwned(t, conn, h.name) {
 			return false
 		}
@@ -490,7 +479,7 @@ func TestTrayOnSessionBus(t *testing.T) {
 				t.Errorf("%s = %v (%v); want %v", prop, v.Value(), err, want)
 			}
 		}
-		eventually(t, "the tooltip", func() bool {
+		authtest.WaitFor(t, "the tooltip", 5*time.Second, func() bool {
 			v, err := conn.Object(h.name, sniPath).GetProperty(sniIface + ".ToolTip")
 			if err != nil {
 				t.Fatal(err)
@@ -501,7 +490,7 @@ func TestTrayOnSessionBus(t *testing.T) {
 		h.checkIcon(assets.IconFresh)
 		// Without a watcher, registering fails and is only logged: the
 		// item stays exported for a host that starts later.
-		eventually(t, "systray to log the failed registration", func() bool {
+		authtest.WaitFor(t, "systray to log the failed registration", 5*time.Second, func() bool {
 			return strings.Contains(c.stderr.String(), "systray error: failed to register")
 		})
 	})
@@ -601,7 +590,7 @@ func TestTrayOnSessionBus(t *testing.T) {
 		// Other tests' trays share this session bus and may register too:
 		// look for ours among the registrations.
 		want := owner + " /StatusNotifierItem"
-		eventually(t, "the tray to register with the new watcher", func() bool {
+		authtest.WaitFor(t, "the tray to register with the new watcher", 5*time.Second, func() bool {
 			return slices.Contains(w.registrations(), want)
 		})
 		if ok, err := HostAvailable(t.Context()); err != nil || !ok {
@@ -633,7 +622,7 @@ func TestTrayOnSessionBus(t *testing.T) {
 			t.Errorf("tray process: %v", err)
 		}
 		// The bus daemon drops the name when it notices the disconnect.
-		eventually(t, h.name+" to leave the bus", func() bool { return !nameOwned(t, conn, h.name) })
+		authtest.WaitFor(t, h.name+" to leave the bus", 5*time.Second, func() bool { return !nameOwned(t, conn, h.name) })
 	})
 }
 

@@ -91,7 +91,7 @@ func TestWindowEndToEnd(t *testing.T) {
 			t.Logf("agent log:\n%s", agentLog.String())
 		}
 	})
-	waitFor(t, "the agent", 15*time.Second, func() bool { _, ok := status(); return ok })
+	authtest.WaitFor(t, "the agent", 15*time.Second, func() bool { _, ok := status(); return ok })
 	wid := findWindow(t, agent.Process.Pid)
 	t.Cleanup(func() { closeWindow(t, wid) }) // runs before the agent is stopped
 	shots := os.Getenv("TOKENTRAY_SCREENSHOTS") == "1"
@@ -132,7 +132,7 @@ func TestWindowEndToEnd(t *testing.T) {
 	xdo(t, "key", "ctrl+a")
 	xdo(t, "type", "--delay", "20", "e2e-Password-1")
 	xdo(t, "key", "Return")
-	waitFor(t, "a fresh account", 20*time.Second, func() bool {
+	authtest.WaitFor(t, "a fresh account", 20*time.Second, func() bool {
 		st, ok := status()
 		return ok && len(st.Accounts) == 1 && st.Accounts[0].Phase == localapi.PhaseFresh &&
 			st.Accounts[0].Username == "api@corp.example" && st.Accounts[0].Name == "custom-api@corp.example"
@@ -202,7 +202,7 @@ func processRuns(pid int) bool {
 func findWindow(t *testing.T, agentPID int) string {
 	t.Helper()
 	var id string
-	waitFor(t, "the TokenTray window", 60*time.Second, func() bool {
+	authtest.WaitFor(t, "the TokenTray window", 60*time.Second, func() bool {
 		pids, _ := exec.Command("pgrep", "-P", strconv.Itoa(agentPID), "-f", "tokentray-window").Output()
 		for _, pid := range strings.Fields(string(pids)) {
 			out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--pid", pid, "--name", "^TokenTray$").Output()
@@ -221,17 +221,6 @@ func xdo(t *testing.T, args ...string) {
 		t.Fatalf("xdotool %v: %v\n%s", args, err, out)
 	}
 	time.Sleep(150 * time.Millisecond)
-}
-
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 // privateDisplay starts an Xvfb of its own for the test and returns its
