@@ -223,16 +223,30 @@ func (a *Agent) addAccount(p store.Profile, k *keeper.Keeper) *account {
 }
 
 func (a *Agent) newKeeper(p store.Profile) *keeper.Keeper {
-	base, err := p.BaseURL()
-	if err != nil {
-		base = "" // validated when saved; a hand-edited file fails at the first grant
+	var client keeper.Granter
+	if base, err := p.BaseURL(); err != nil {
+		// Saved profiles are validated; a hand-edited file is not. Say what
+		// is wrong at the first grant instead of sending it anywhere.
+		client = badEndpoint{&auth.Error{Kind: auth.ErrRejected, Description: err.Error()}}
+	} else {
+		client = a.opts.NewClient(base)
 	}
 	return keeper.New(keeper.Config{
 		Profile: p.Name, Username: p.Username,
-		Client: a.opts.NewClient(base), Creds: a.opts.Store.Credentials(p.Name),
+		Client: client, Creds: a.opts.Store.Credentials(p.Name),
 		Pacer: a.opts.Pacer, Now: a.opts.Now,
 	})
 }
+
+// badEndpoint is the Granter of an account whose endpoint is invalid: every
+// grant fails with the reason, and the account asks for attention.
+type badEndpoint struct{ err error }
+
+func (b badEndpoint) PasswordGrant(context.Context, string, string) (*auth.Token, error) {
+	return nil, b.err
+}
+
+func (b badEndpoint) Refresh(context.Context, string) (*auth.Token, error) { return nil, b.err }
 
 func (a *Agent) markDirty() {
 	select {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -428,4 +430,25 @@ func TestRefreshThatKeepsFailingIsNotifiedOnce(t *testing.T) {
 	if n := r.notes.all(); len(n) != 1 {
 		t.Errorf("notifications = %q; want one per episode", n)
 	}
+}
+
+func TestHandEditedBadEndpointIsReportedNotUsed(t *testing.T) {
+	srv := authtest.NewTB(t)
+	dir := t.TempDir()
+	secrets := store.NewMemSecrets()
+	secrets.Set(context.Background(), store.RefreshTokenKey("bad"), "some-refresh-token")
+	cfg := `{"version":1,"profiles":[{"name":"bad","endpoint":"http://proxy.example","username":"api@corp.example"}]}`
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(dir, secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{t: t, srv: srv, store: st, clip: &fakeClipboard{}, notes: &fakeNotifier{}}
+	r.start()
+	authtest.WaitFor(t, "the account to need attention", 10*time.Second, func() bool {
+		a, _ := r.a.Status(context.Background()).Find("bad")
+		return a.Phase == localapi.PhaseSignInNeeded && strings.Contains(a.Error, "plain http") && a.Hint != ""
+	})
 }
