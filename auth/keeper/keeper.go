@@ -204,11 +204,11 @@ func (k *Keeper) waitToken(ctx context.Context, minValid time.Duration) (*auth.T
 			k.mu.Unlock()
 			return h.tok, nil
 		}
-		st, attempts, lastErr, changed := k.state, k.attempts, k.lastErr, k.changed
+		st, attempts, lastErr, changed, loaded := k.state, k.attempts, k.lastErr, k.changed, k.loaded
 		k.mu.Unlock()
 
 		switch {
-		case st.Phase == SignedOut && k.isLoaded():
+		case st.Phase == SignedOut && loaded:
 			return nil, &SignedOutError{Profile: k.cfg.Profile}
 		case st.Phase == SignInNeeded:
 			return nil, &SignInNeededError{Profile: k.cfg.Profile, Err: st.Err}
@@ -254,12 +254,6 @@ func (k *Keeper) unsatisfied(now time.Time) bool {
 		}
 	}
 	return false
-}
-
-func (k *Keeper) isLoaded() bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.loaded
 }
 
 // State returns the current state.
@@ -389,10 +383,8 @@ func (k *Keeper) SignOut(ctx context.Context, forget bool) error {
 		k.memPassword = ""
 		err = errors.Join(err, k.cfg.Creds.SetPassword(ctx, ""))
 	}
-	k.mu.Lock()
-	k.loaded = true
-	k.mu.Unlock()
 	k.update(func(s *State) {
+		k.loaded = true // nothing left to load: callers learn "signed out"
 		k.held.Store(nil)
 		*s = State{Profile: k.cfg.Profile, Phase: SignedOut, Seq: s.Seq}
 	})
@@ -490,25 +482,26 @@ func (k *Keeper) load(ctx context.Context) {
 	// Only a refresh token resumes a session. A stored password alone
 	// (after SignOut) does not sign in by itself: it serves as the fallback
 	// when a refresh token is rejected.
+	//
+	// loaded is set in the same update that publishes the outcome, so no
+	// caller can see "loaded and signed out" on the way to "refreshing".
+	loaded := func(*State) { k.loaded = true } // update runs it under k.mu
 	if k.held.Load() != nil {
 		// Signed in before Run started (a new account): nothing to resume.
-		k.mu.Lock()
-		k.loaded = true
-		k.mu.Unlock()
-		k.update(func(*State) {})
+		k.update(loaded)
 		return
 	}
 	rt, err := k.cfg.Creds.RefreshToken(ctx)
-	k.mu.Lock()
-	k.loaded = true
-	k.mu.Unlock()
 	switch {
 	case err != nil:
-		k.finish(nil, fmt.Errorf("reading the keyring: %w", err), nil)
+		k.finish(nil, fmt.Errorf("reading the keyring: %w", err), loaded)
 	case rt != "":
-		k.update(func(s *State) { s.Phase = Refreshing; s.NextRefresh = k.cfg.Now().Round(0) })
+		k.update(func(s *State) {
+			k.loaded = true
+			s.Phase, s.NextRefresh = Refreshing, k.cfg.Now().Round(0)
+		})
 	default:
-		k.update(func(*State) {}) // wake callers waiting to learn we are signed out
+		k.update(loaded) // wakes callers waiting to learn we are signed out
 	}
 }
 

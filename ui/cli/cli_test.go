@@ -71,9 +71,9 @@ func TestLoginTokenLogout(t *testing.T) {
 		t.Errorf("token printed %q; want the server's current %q", got, want)
 	}
 	for format, prefix := range map[string]string{"bearer": "Bearer ", "header": "Authorization: Bearer "} {
-		_, stdout, _ := h.run("", "token", "--format", format)
+		_, stdout, stderr := h.run("", "token", "--format", format)
 		if want := prefix + h.srv.AccessToken(user) + "\n"; stdout != want {
-			t.Errorf("--format %s printed %q; want %q", format, stdout, want)
+			t.Errorf("--format %s printed %q (stderr %q); want %q", format, stdout, stderr, want)
 		}
 	}
 	_, stdout, _ = h.run("", "token", "--format", "json", "--profile", "eu1")
